@@ -1,0 +1,144 @@
+"""Settings, read once from ``APLUS_*`` variables and an optional TOML file.
+
+Settings are a frozen value passed explicitly to whatever needs them (the SMTP
+handler, the processor, the delivery worker, the admin app): no global config
+object, so a test can run two gateways side by side with different settings.
+
+Precedence: environment variable > config file > embedded default. The config
+file is ``$APLUS_CONFIG`` or, when present, ``<data folder>/aplus.toml``; its
+keys are the setting names below, lower-case, without the prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+PREFIX = "APLUS_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the gateway, with the embedded defaults of ``make run``."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file in the data folder
+    address: str = "aplus@aplus.localhost"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    lmtp: bool = False
+    max_message_bytes: int = 30 * 1024 * 1024
+    secret_key: str = ""  # empty: generated once, kept in <data folder>/secret_key
+    delivery: str = "capture"  # "capture" writes .eml files; "relay" sends through relay_*
+    relay_host: str = "127.0.0.1"
+    relay_port: int = 25
+    relay_starttls: bool = False
+    relay_username: str = ""
+    relay_password: str = ""
+    relay_timeout: float = 30.0
+    retry_base_seconds: float = 60.0
+    retry_max_seconds: float = 3600.0
+    retry_for_seconds: float = 2 * 24 * 3600.0  # give up a temporary failure after this
+    process_max_attempts: int = 5
+    default_group: str = "Équipe nationale A+"
+    sender_hourly_limit: int = 20  # new tickets one sender may open per hour
+    ticket_hourly_limit: int = 60  # messages one ticket may take per hour (loop brake)
+    poll_interval: float = 0.5
+    site_name: str = "A+"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- derived values -------------------------------------------------
+    @property
+    def local_part(self) -> str:
+        return self.address.rsplit("@", 1)[0].lower()
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1].lower()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'aplus.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def secret(self) -> bytes:
+        return self.secret_key.encode()
+
+
+def _coerce(kind: Any, value: Any) -> Any:
+    """Turn a string from the environment into the type of the setting."""
+    if kind in (bool, "bool"):
+        return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on", "oui")
+    if kind in (int, "int"):
+        return int(value)
+    if kind in (float, "float"):
+        return float(value)
+    if kind in (Path, "Path"):
+        return Path(value)
+    return str(value)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from the environment, the config file and ``overrides``.
+
+    The secret key is generated on first use and stored with mode 0600 in the
+    data folder, so it survives restarts and is never part of the code.
+    """
+    env = os.environ if environ is None else environ
+    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    values: dict[str, Any] = {}
+    data_dir = Path(env.get(PREFIX + "DATA_DIR", overrides.get("data_dir", "var")))
+    config_path = env.get(PREFIX + "CONFIG") or (data_dir / "aplus.toml")
+    if Path(config_path).is_file():
+        for key, value in _read_file(Path(config_path)).items():
+            if key in known:
+                values[key] = _coerce(known[key], value)
+    for name, kind in known.items():
+        if PREFIX + name.upper() in env:
+            values[name] = _coerce(kind, env[PREFIX + name.upper()])
+    if "database_url" not in values and env.get("DATABASE_URL"):
+        values["database_url"] = env["DATABASE_URL"]
+    values.update(overrides)
+    settings = Settings(**values)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=ensure_secret_key(settings.data_dir))
+    return settings
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """Return the key kept in the data folder, creating it on first run."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Make a bare ``postgresql://`` URL use psycopg 3, the driver we ship."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://"):]
+    return url

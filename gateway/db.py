@@ -1,0 +1,108 @@
+"""Engine, sessions, migrations and the work-claiming helper.
+
+One session per unit of work (``with database.begin() as session``); nothing
+here keeps a session alive across mails. SQLite runs in WAL mode with a busy
+timeout so the SMTP receiver, the processor and the delivery worker of one
+``aplus run`` can share the file; PostgreSQL is the shared store when several
+``aplus`` processes run, and workers claim rows with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, Select, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import normalise_database_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the per-backend settings the gateway relies on."""
+    url = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    """WAL lets readers run beside the writer; foreign keys are off by default."""
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    """Take the write lock at BEGIN: no deadlock when two writers upgrade."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass
+class Database:
+    """An engine and its session factory, passed explicitly to whoever needs them."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def connect(cls, url: str, **kwargs) -> "Database":
+        engine = make_engine(url, **kwargs)
+        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Raise when the database cannot be reached (used for 451 answers)."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def claim(statement: Select, database: Database) -> Select:
+    """Lock the selected rows for this worker, skipping rows others hold.
+
+    On PostgreSQL this is ``FOR UPDATE SKIP LOCKED``, so any number of workers
+    can share one queue. SQLite has one writer at a time (``BEGIN IMMEDIATE``),
+    which gives the same guarantee for the processes sharing the file.
+    """
+    if database.is_postgres:
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", normalise_database_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or upgrade the schema to the latest migration."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)

@@ -1,0 +1,42 @@
+"""Fixtures shared by the whole suite.
+
+``database`` runs a test on SQLite and on PostgreSQL (when DATABASE_URL
+points to one; in CI it must). ``settings`` gives an isolated data folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.config import load_settings
+from tests.support.databases import fresh_database
+
+SHARED_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, tmp_path):
+    """An empty database with the current schema, on each backend."""
+    with fresh_database(request.param, tmp_path) as database:
+        yield database
+
+
+@pytest.fixture
+def settings(tmp_path, database):
+    """Settings for one test: own data folder, own database, fixed secret."""
+    return load_settings(
+        environ={},
+        data_dir=tmp_path / "var",
+        database_url=str(database.engine.url.render_as_string(hide_password=False)),
+        secret_key="test-secret-key",
+    )
+
+
+@pytest.fixture
+def corpora() -> Path:
+    """The shared public email corpora; the test is skipped when absent."""
+    if not SHARED_CORPORA.is_dir():
+        pytest.skip("../shared/corpora is not present next to the repository")
+    return SHARED_CORPORA
