@@ -1,0 +1,312 @@
+"""Reduce a bounce to what the gateway acts on: who failed, how, for which mail.
+
+Three sources, from the most to the least trustworthy:
+
+1. RFC 3464 delivery status notifications: the ``message/delivery-status``
+   part lists, per recipient, ``Original-Recipient`` / ``Final-Recipient``,
+   ``Action`` and ``Status``. Parsed here, block by block, from the parsed
+   part or, when an MTA mislabelled it, from the text that carries the same
+   fields.
+2. Non-standard bounces (qmail, Exim without a report, Postfix without a
+   report, Exchange "Non remis", webmail providers): the recipients are
+   found by flufl.bounce, the GNU Mailman bounce detectors (maintained,
+   about twenty MTA formats); the status code is the first RFC 3463 code in
+   the text.
+3. The outbound mail it answers: our VERP address (``+bounce-`` at our
+   domain, see verp.py) in the headers the bounce was delivered with, and
+   the Message-ID of the embedded original (``message/rfc822`` or
+   ``text/rfc822-headers`` part, or a ``Message-ID:`` line in the text).
+
+``permanent`` is true when the action is ``failed`` with a 5.x.x status (or
+no status at all: "failed" is final in RFC 3464); a ``delayed`` report, or a
+failure with a 4.x.x status (given up after retries on a temporary cause),
+is not permanent. A DSN that only reports ``delivered`` / ``relayed`` /
+``expanded`` still returns a Bounce (action says so, never permanent): the
+processor must only mark an address as failing when ``permanent`` is true.
+
+The DSN block parser is written by hand because flufl.bounce keeps neither
+the Status nor the Action per recipient, which the gateway shows.
+"""
+
+from __future__ import annotations
+
+import email.message
+import logging
+import re
+from dataclasses import dataclass
+
+from gateway.understand.automatic import _walk, classify_automatic
+from gateway.understand.model import Bounce
+
+#: Order in which per-recipient actions are reported: the worst first.
+ACTION_RANK = {"failed": 0, "delayed": 1, "relayed": 2, "expanded": 3, "delivered": 4}
+
+#: How much text the regex fallbacks read per part (hostile mail guard).
+TEXT_SCAN_CHARS = 200_000
+
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+_MESSAGE_ID_LINE = re.compile(r"^\s*>?\s*message-id\s*:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_VERP_HEADERS = ("to", "delivered-to", "x-original-to", "return-path", "envelope-to", "x-envelope-to", "cc")
+
+# flufl.bounce logs every detector at INFO and exceptions with tracebacks;
+# a failure there is expected on hostile mail and handled below.
+logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class RecipientStatus:
+    """One per-recipient block of a DSN."""
+
+    address: str
+    action: str = ""
+    status: str = ""
+
+
+# --- RFC 3464 ----------------------------------------------------------------
+
+
+def _clean_address(value: str) -> str:
+    """``rfc822; <User@Example.org>`` -> ``user@example.org``."""
+    value = value.split(";", 1)[1] if ";" in value else value
+    match = _ADDRESS.search(value)
+    return match.group(0).strip(".").lower() if match else ""
+
+
+def _normalise_status(value: str) -> str:
+    match = _STATUS.search(value or "")
+    return ".".join(match.groups()) if match else ""
+
+
+def _block_from_fields(fields: dict[str, str]) -> RecipientStatus | None:
+    address = _clean_address(fields.get("original-recipient", "")) or _clean_address(
+        fields.get("final-recipient", "")
+    )
+    if not address:
+        address = _clean_address(fields.get("x-actual-recipient", ""))
+    if not address:
+        return None
+    action = (fields.get("action", "").strip().lower().split() or [""])[0].strip(";,()")
+    if action.startswith("fail") or action == "error":  # OpenSMTPD writes "error"
+        action = "failed"
+    return RecipientStatus(address, action, _normalise_status(fields.get("status", "")))
+
+
+def _fields_of_text(text: str) -> list[dict[str, str]]:
+    """Split DSN text into blocks of lower-case fields (blank line separated)."""
+    blocks: list[dict[str, str]] = [{}]
+    last = ""
+    for line in text[:TEXT_SCAN_CHARS].splitlines():
+        if not line.strip():
+            if blocks[-1]:
+                blocks.append({})
+            continue
+        if line[:1] in " \t" and last:
+            blocks[-1][last] += " " + line.strip()
+            continue
+        match = _FIELD.match(line.strip())
+        if match:
+            last = match.group(1).lower()
+            blocks[-1].setdefault(last, match.group(2).strip())
+    return [b for b in blocks if b]
+
+
+def _part_text(part: email.message.Message) -> str:
+    if part.is_multipart():
+        payload = part.get_payload()
+        if isinstance(payload, list):  # message/delivery-status parsed as header blocks
+            chunks = []
+            for block in payload:
+                if isinstance(block, email.message.Message):
+                    chunks.append("\n".join(f"{k}: {v}" for k, v in block.raw_items()))
+            return "\n\n".join(chunks)
+        return ""
+    raw = part.get_payload(decode=True)
+    if not isinstance(raw, bytes):
+        payload = part.get_payload()
+        return payload[:TEXT_SCAN_CHARS] if isinstance(payload, str) else ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return raw[:TEXT_SCAN_CHARS].decode(charset, errors="replace")
+    except LookupError:
+        return raw[:TEXT_SCAN_CHARS].decode("latin-1")
+
+
+def dsn_recipients(msg: email.message.Message) -> list[RecipientStatus]:
+    """Per-recipient blocks of every delivery-status part (or lookalike text)."""
+    found: list[RecipientStatus] = []
+    parts = _walk(msg)
+    status_parts = [
+        p for p in parts if p.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
+    ]
+    if not status_parts:  # mislabelled reports: DSN fields in a text part
+        status_parts = [
+            p
+            for p in parts
+            if p.get_content_maintype() == "text" and not p.is_multipart() and _looks_like_dsn(_part_text(p))
+        ]
+    for part in status_parts:
+        for fields in _fields_of_text(_part_text(part)):
+            block = _block_from_fields(fields)
+            if block is not None and block.address not in {f.address for f in found}:
+                found.append(block)
+    return found
+
+
+def _looks_like_dsn(text: str) -> bool:
+    return bool(re.search(r"^(final|original)-recipient\s*:", text, re.IGNORECASE | re.MULTILINE)) and bool(
+        re.search(r"^action\s*:", text, re.IGNORECASE | re.MULTILINE)
+    )
+
+
+# --- non-standard bounces ---------------------------------------------------------
+
+
+def _flufl_failures(msg: email.message.Message) -> tuple[list[str], list[str]]:
+    """(temporary, permanent) recipients found by the Mailman detectors."""
+    from flufl.bounce import all_failures
+
+    temporary, permanent = all_failures(msg)
+    decode = lambda items: sorted({_clean_address(a.decode("ascii", "replace")) for a in items} - {""})  # noqa: E731
+    return decode(temporary), decode(permanent)
+
+
+def _all_text(msg: email.message.Message, *, skip_embedded: bool) -> str:
+    """Text of the report itself (not of the embedded original, when asked)."""
+    chunks: list[str] = []
+    embedded: set[int] = set()
+    for part in _walk(msg):
+        if id(part) in embedded:
+            continue
+        if part.get_content_type() == "message/rfc822" and skip_embedded:
+            embedded.update(id(p) for p in _walk(part))
+            continue
+        if part.get_content_maintype() == "text" and part.get_content_type() != "text/rfc822-headers":
+            chunks.append(_part_text(part))
+    return "\n".join(chunks)
+
+
+def _first_status(text: str) -> str:
+    """The first permanent code, else the first code at all."""
+    codes = [".".join(m.groups()) for m in _STATUS.finditer(text[:TEXT_SCAN_CHARS])]
+    for code in codes:
+        if code.startswith("5"):
+            return code
+    return next((c for c in codes if not c.startswith("2")), "")
+
+
+# --- the outbound mail it answers -----------------------------------------------
+
+
+def original_message_id(msg: email.message.Message) -> str | None:
+    """Message-ID of the embedded original (a part first, then a text line)."""
+    parts = _walk(msg)
+    for part in parts[1:]:
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global"):
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, email.message.Message):
+                for name, value in inner.raw_items():
+                    if name.lower() == "message-id" and "<" in str(value):
+                        return _angle(str(value))
+        if ctype in ("text/rfc822-headers", "message/rfc822-headers", "message/global-headers"):
+            match = _MESSAGE_ID_LINE.search(_part_text(part))
+            if match:
+                return match.group(1)
+    match = _MESSAGE_ID_LINE.search(_all_text(msg, skip_embedded=False))
+    return match.group(1) if match else None
+
+
+def _angle(value: str) -> str:
+    match = re.search(r"<[^>\s]+>", value)
+    return match.group(0) if match else value.strip()
+
+
+def verp_address(msg: email.message.Message, recipients: list[str], own_domain: str) -> str | None:
+    """Our ``+bounce-`` return path, from the headers the bounce came with."""
+    if not own_domain:
+        return None
+    pattern = re.compile(r"[A-Za-z0-9._%=-]*\+bounce-[A-Za-z0-9-]+@" + re.escape(own_domain.lower()) + r"\b")
+    values = [str(v) for k, v in msg.raw_items() if k.lower() in _VERP_HEADERS] + recipients
+    for value in values:
+        match = pattern.search(value.lower())
+        if match:
+            return match.group(0)
+    return None
+
+
+# --- assembling the verdict --------------------------------------------------------
+
+
+def _summarise(blocks: list[RecipientStatus]) -> tuple[list[str], str, str]:
+    """Recipients of the worst action, that action, and its first status."""
+    worst = min(blocks, key=lambda b: ACTION_RANK.get(b.action, 5))
+    chosen = [b for b in blocks if b.action == worst.action]
+    status = next((b.status for b in chosen if b.status), "")
+    return [b.address for b in chosen], worst.action, status
+
+
+def _is_permanent(action: str, status: str) -> bool:
+    return action == "failed" and (status.startswith("5") or not status)
+
+
+def _from_dsn(blocks: list[RecipientStatus], msg: email.message.Message) -> tuple[list[str], str, str]:
+    recipients, action, status = _summarise(blocks)
+    if not action:  # DSN without Action: infer it from the status class
+        status = status or _first_status(_all_text(msg, skip_embedded=True))
+        action = {"5": "failed", "4": "delayed", "2": "delivered"}.get(status[:1], "failed")
+    return recipients, action, status
+
+
+def _from_text(msg: email.message.Message) -> tuple[list[str], str, str]:
+    status = _first_status(_all_text(msg, skip_embedded=True))
+    try:
+        temporary, permanent = _flufl_failures(msg)
+    except Exception:  # a detector choked on this mail: no recipient, still a bounce
+        temporary, permanent = [], []
+    if permanent:
+        return permanent, "failed", status
+    if temporary:
+        return temporary, "delayed", status
+    return [], ("delayed" if status.startswith("4") else "failed"), status
+
+
+def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str) -> Bounce | None:
+    """Return the bounce this mail reports, or None when it is not a bounce.
+
+    Never raises: on an unexpected failure the mail still counts as a bounce
+    when the classifier says so, with no recipient and no status (the VERP
+    address and the embedded Message-ID are tried separately).
+    """
+    try:
+        blocks = dsn_recipients(msg)
+    except Exception:
+        blocks = []
+    if not blocks:
+        try:
+            if classify_automatic(msg, own_domain=own_domain).kind != "bounce":
+                return None
+        except Exception:
+            return None
+    try:
+        recipients, action, status = _from_dsn(blocks, msg) if blocks else _from_text(msg)
+    except Exception:
+        recipients, action, status = [], "failed", ""
+    recipients = [r for r in recipients if not ("+bounce-" in r and r.endswith("@" + own_domain.lower()))]
+    return Bounce(
+        recipients=recipients,
+        status=status,
+        action=action,
+        permanent=_is_permanent(action, status),
+        original_message_id=_safe(original_message_id, msg),
+        verp_address=_safe(lambda m: verp_address(m, [b.address for b in blocks], own_domain), msg),
+    )
+
+
+def _safe(function, msg):  # type: ignore[no-untyped-def]
+    try:
+        return function(msg)
+    except Exception:
+        return None
