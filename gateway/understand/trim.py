@@ -51,7 +51,8 @@ EMPTY, DELIMITER, SIGNATURE, EMBEDDED, HEADER, QUOTE, TEXT = "edsbhqt"
 _MAX_MARKER_LINE = 400
 
 _DELIMITER_RE = re.compile(r"^[ \t]*[-_,=+~#*ᐧ—]+[ \t]*$")
-_QUOTE_RE = re.compile(r"^[ \t]*>")
+#: ">" quoting, and supercite-style initials ("JD> ...") some clients use.
+_QUOTE_RE = re.compile(r"^[ \t]*(?:[A-Z]{1,3})?>")
 
 # --- mobile footers and "sent from" lines -----------------------------------
 _SIGNATURE_RES = [
@@ -100,7 +101,8 @@ _ON_DATE_WROTE = [
     rf"Am\s{_MID}schrieben\sSie",
     rf"Am\s{_MID}(?:geschrieben|schrieb[^:]{{0,200}})",
     rf"Il\s{_MID}ha\sscritto",
-    rf"(?:Dnia|Dňa)\s{_MID}napisał(?:\(a\))?",
+    rf"(?:W dniu|Dnia|Dňa)\s{_MID}napisał(?:\(a\))?",
+    rf"In data\s{_MID}ha\sscritto",
     rf"Em\s{_MID}escreveu",
     rf"El\s{_MID}escribió",
 ]
@@ -109,7 +111,7 @@ _ON_DATE_WROTE_RES = [
 ]
 #: First words that may start a marker wrapped over several lines.
 _WRAPPED_STARTERS_RE = re.compile(
-    r"^[ \t<>-]*(?:Le|On|At|In message|Op|Am|Il|Dnia|Dňa|Em|El|在)\s", re.IGNORECASE
+    r"^[ \t<>-]*(?:Le|On|At|In message|In data|Op|Am|Il|W dniu|Dnia|Dňa|Em|El|在)\s", re.IGNORECASE
 )
 
 _OTHER_EMBEDDED_RES = [
@@ -131,6 +133,12 @@ _OTHER_EMBEDDED_RES = [
     # Some One <x@y> wrote:  /  Jean Dupont <jean@x.fr> a écrit :
     re.compile(
         r"^.{0,300}?\b[\w.+-]{1,100}@[\w.-]{1,100}\.\w{2,}\b.{0,300}?(?:wrote|a\s+écrit)\s*:?\s*$"
+    ),
+    # Any language: a time, an address, then a colon ending the line:
+    # "pe 20. lokakuuta 2017 klo 17.50 John Coe <s.test@test.com> kirjoitti:"
+    re.compile(
+        r"^.{0,200}?\b\d{1,2}[:.h]\d{2}\b.{0,200}?[\w.+-]{1,100}@[\w.-]{1,100}\.\w{2,}>?"
+        r"[^@:]{0,40}:[ \t\u00a0]*$"
     ),
     # Posted by mpalmer on 01/21/2016
     re.compile(r"^[ \t>]*Posted by .{1,300} on \d{2}/\d{2}/\d{4}$", re.IGNORECASE),
@@ -208,8 +216,8 @@ def _joined_is_marker(first: str, joined: str) -> bool:
         return True
     if _OTHER_EMBEDDED_RES[5].search(joined) or _OTHER_EMBEDDED_RES[6].search(joined):
         return True  # "X wrote on DATE:" / "X schrieb am DATE:"
-    if _OTHER_EMBEDDED_RES[0].search(joined):
-        return True  # "Op ... schreef X:", "Am ... schrieb X:"
+    if any(r.search(joined) for r in _OTHER_EMBEDDED_RES[:4]):
+        return True  # "Op ... schreef X:", "2016 г. пользователь X написал:"
     # "2016-10-24 15:36 GMT+02:00 Foo bar <" + "info@foo.bar>:"
     return first.rstrip().endswith("<") and bool(_OTHER_EMBEDDED_RES[4].search(joined))
 
@@ -223,24 +231,59 @@ def _mark_wrapped_markers(lines: list[str], kinds: list[str]) -> None:
     while i < n:
         line = lines[i]
         if (
-            kinds[i] in (TEXT, QUOTE, HEADER)
+            kinds[i] in (TEXT, QUOTE, HEADER, EMBEDDED)
             and len(line) <= _MAX_MARKER_LINE
-            and (_WRAPPED_STARTERS_RE.match(line) or _YEAR_RE.search(line))
+            and (_WRAPPED_STARTERS_RE.match(line) or _YEAR_RE.search(line) or "@" in line)
         ):
             joined = line.rstrip()
             for k in range(1, _WRAP_SPAN + 1):
                 if i + k >= n or len(lines[i + k]) > _MAX_MARKER_LINE or len(joined) > 600:
                     break
+                if _WRAPPED_STARTERS_RE.match(lines[i + k]):
+                    break  # never swallow the next marker ("On this day ... On 28 Jan")
                 nxt = _LEADING_QUOTE_RE.sub("", lines[i + k]).strip()
                 if not nxt:
                     continue
-                joined = joined + " " + nxt
+                joined = joined + ("" if joined.endswith("<") else " ") + nxt
                 if _joined_is_marker(line, joined):
                     for j in range(i, i + k + 1):
                         kinds[j] = EMBEDDED
                     i += k
                     break
         i += 1
+
+
+_GENERIC_BANNER_RE = re.compile(r"^[ \t>*]*-{3,}[ \t]*[^\W\d_][\w'’ ]{2,40}?[ \t]*-{3,}[ \t]*$")
+
+
+def _mark_generic_banners(lines: list[str], kinds: list[str]) -> None:
+    """"-------- Oprindelig besked --------" in a language we do not list is
+    a marker when mail headers follow it."""
+    n = len(lines)
+    for i, line in enumerate(lines):
+        if kinds[i] == TEXT and len(line) <= _MAX_MARKER_LINE and _GENERIC_BANNER_RE.match(line):
+            j = i + 1
+            while j < n and kinds[j] == EMPTY:
+                j += 1
+            if j < n and kinds[j] == HEADER:
+                kinds[i] = EMBEDDED
+
+
+def _mark_wrapped_quote_lines(lines: list[str], kinds: list[str]) -> None:
+    """A short text line squeezed between two quote lines, the first of them
+    long, is a quoted line the client wrapped without its ">"."""
+    for i in range(1, len(kinds) - 1):
+        if (
+            kinds[i] == TEXT
+            and kinds[i - 1] == QUOTE
+            and kinds[i + 1] == QUOTE
+            and len(lines[i - 1]) >= _WRAPPED_QUOTE_WIDTH
+        ):
+            kinds[i] = QUOTE
+
+
+#: Quote lines at least this long are taken as wrapped by the client.
+_WRAPPED_QUOTE_WIDTH = 60
 
 
 def _mark_code_blocks(lines: list[str], kinds: list[str]) -> None:
@@ -344,18 +387,15 @@ def _cut_before_header_block(kinds: list[str]) -> int | None:
 
 
 def _reply_after_quote(kinds: list[str]) -> int | None:
-    """``^b+q+[eq]*t[te]*$``: bottom-posting under a marker; returns the
-    index of the first text line."""
-    n = len(kinds)
-    i = 0
-    while i < n and kinds[i] == EMBEDDED:
-        i += 1
-    if i == 0 or i >= n or kinds[i] != QUOTE:
+    """``^(b[^t]+)*b[bqeh]+t[et]*$``: bottom-posting under a marker (the
+    quoted mail first, then only the answer); returns the index of the first
+    text line."""
+    if not kinds or kinds[0] != EMBEDDED or TEXT not in kinds:
         return None
-    first_t = next((k for k in range(i, n) if kinds[k] == TEXT), None)
-    if first_t is None:
+    first_t = kinds.index(TEXT)
+    if first_t < 2:
         return None
-    if all(k in (EMPTY, QUOTE) for k in kinds[i:first_t]) and all(
+    if all(k in (EMBEDDED, QUOTE, EMPTY, HEADER) for k in kinds[:first_t]) and all(
         k in (TEXT, EMPTY) for k in kinds[first_t:]
     ):
         return first_t
@@ -366,6 +406,8 @@ def _trim_indices(lines: list[str]) -> list[int]:
     """Indices of the lines the author wrote, in order."""
     raw_kinds = [_classify(line) for line in lines]
     _mark_wrapped_markers(lines, raw_kinds)
+    _mark_generic_banners(lines, raw_kinds)
+    _mark_wrapped_quote_lines(lines, raw_kinds)
     _mark_code_blocks(lines, raw_kinds)
 
     idx = list(range(len(lines)))
