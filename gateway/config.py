@@ -44,6 +44,7 @@ class Settings:
     retry_max_seconds: float = 3600.0
     retry_for_seconds: float = 2 * 24 * 3600.0  # give up a temporary failure after this
     process_max_attempts: int = 5
+    process_lease_seconds: float = 300.0  # a crashed processor's mail is retried after this
     default_group: str = "Équipe nationale A+"
     sender_hourly_limit: int = 20  # new tickets one sender may open per hour
     ticket_hourly_limit: int = 60  # messages one ticket may take per hour (loop brake)

@@ -1,0 +1,41 @@
+"""Attachment bytes on disk, addressed by their SHA-256.
+
+Content addressing makes storing idempotent (a mail processed twice writes the
+same file) and deduplicates the same PDF sent to many tickets. Files are
+written to a temporary name, fsynced, then renamed, so a crash never leaves a
+half-written file under a valid name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def path_for(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(root: Path, content: bytes) -> str:
+    digest = hashlib.sha256(content).hexdigest()
+    target = path_for(root, digest)
+    if target.exists():
+        return digest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return digest
+
+
+def load(root: Path, sha256: str) -> bytes:
+    return path_for(root, sha256).read_bytes()

@@ -1,0 +1,274 @@
+"""What an understood mail does to the tickets: open one, add to one, or nothing.
+
+``handle`` is the processor's single entry point. It runs inside the
+processing transaction, so the ticket, its messages and the outbox rows of the
+fan-out commit together or not at all. Every outcome is a value the spool
+records (``done`` with what happened, or ``quarantined`` with a French
+reason shown in the admin); nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway import addresses, attachment_store, fanout
+from gateway.config import Settings
+from gateway.models import Attachment, InboundMail, Message, Participant, Ticket, audit, utcnow
+from gateway.routing_step import Routed, route_request
+from gateway.thread_match import Matched, NoThread, Rejected, match_thread
+from gateway.understand.model import Address, Understood
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+SUBJECT_PREFIXES = re.compile(r"^\s*((re|tr|fwd?|fw|aw|wg|rv|réf|ref)\s*:\s*)+", re.IGNORECASE)
+
+
+@dataclass
+class Outcome:
+    state: str  # "done" or "quarantined"
+    summary: str  # short English log line
+    reason: str = ""  # French, for quarantine
+    ticket_id: int | None = None
+
+
+def done(summary: str, ticket: Ticket | None = None) -> Outcome:
+    return Outcome("done", summary, ticket_id=ticket.id if ticket else None)
+
+
+def quarantine(reason: str, summary: str, ticket: Ticket | None = None) -> Outcome:
+    return Outcome("quarantined", summary, reason=reason, ticket_id=ticket.id if ticket else None)
+
+
+def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Understood) -> Outcome:
+    """Decide and apply what one inbound mail means. See the module docstring."""
+    if _is_duplicate(session, inbound, mail):
+        return done("duplicate of a mail already processed")
+    if mail.automatic.kind != "human":
+        from gateway.automatic_mail import handle_automatic
+
+        return handle_automatic(session, settings, inbound, mail)
+    sender = mail.sender.email if mail.sender else None
+    match = match_thread(session, settings, inbound.recipients, sender, _message_ids(mail), mail.subject)
+    if isinstance(match, Rejected):
+        audit(session, "mail.rejected", ticket_id=match.ticket.id if match.ticket else None, reason=match.reason)
+        return quarantine(match.reason, "rejected reply", match.ticket)
+    if isinstance(match, Matched):
+        return accept_reply(session, settings, inbound, mail, match)
+    if any(addresses.is_postmaster(settings, r) for r in inbound.recipients) and not any(
+        addresses.is_public_address(settings, r) for r in inbound.recipients
+    ):
+        return quarantine("Message adressé au postmaster : à lire par l'équipe.", "mail to postmaster")
+    return open_ticket(session, settings, inbound, mail)
+
+
+def _message_ids(mail: Understood) -> list[str]:
+    return [*mail.references, *([mail.in_reply_to] if mail.in_reply_to else [])]
+
+
+def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> bool:
+    """The same raw mail, or the same Message-ID from the same sender, was already handled."""
+    same_bytes = session.scalars(
+        select(InboundMail.id).where(
+            InboundMail.sha256 == inbound.sha256, InboundMail.id != inbound.id, InboundMail.state == "done"
+        )
+    ).first()
+    if same_bytes is not None:
+        return True
+    if not mail.message_id or mail.sender is None:
+        return False
+    earlier = session.scalars(
+        select(Message).join(Participant, Message.author_id == Participant.id).where(
+            Message.rfc_message_id == mail.message_id, Participant.email == mail.sender.email
+        )
+    ).first()
+    return earlier is not None
+
+
+# -- new requests ------------------------------------------------------------
+
+
+def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail: Understood) -> Outcome:
+    """A new request: ticket, participants, stored message, acknowledgement, agents."""
+    if mail.sender is None:
+        return quarantine("Message sans expéditeur lisible : impossible de répondre.", "no sender")
+    if _sender_over_limit(session, settings, mail.sender.email):
+        return quarantine(
+            f"Trop de nouvelles demandes de {mail.sender.email} en une heure (limite {settings.sender_hourly_limit}).",
+            "sender rate limit",
+        )
+    requester, aidant, text, subject, note = _who_and_what(mail)
+    ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new")
+    if aidant is not None and requester == aidant:
+        aidant = None
+    if mail.forwarded is not None and mail.forwarded.sender is None:
+        ticket.note = "Transfert dont l'expéditeur d'origine est introuvable : le transmetteur est enregistré comme demandeur."
+    session.add(ticket)
+    session.flush()
+    requester_row = _add_participant(session, settings, ticket, requester, role="requester")
+    aidant_row = _add_participant(session, settings, ticket, aidant, role="aidant") if aidant else None
+    routed = _route(session, settings, mail, text, subject)
+    ticket.routing = routed.record_json()
+    _add_agents(session, settings, ticket, routed)
+    session.flush()
+    session.refresh(ticket)
+    request = _store_message(
+        session, settings, ticket, inbound, mail, author=requester_row, text=text,
+        attachments=[*mail.attachments, *(mail.forwarded.attachments if mail.forwarded else [])],
+    )
+    aidant_note = ""
+    if aidant_row is not None and note.strip():
+        aidant_note = note.strip()
+        _store_message(session, settings, ticket, inbound, mail, author=aidant_row, text=aidant_note, attachments=[])
+    session.flush()
+    session.refresh(ticket)
+    sent = fanout.announce_new_ticket(
+        session, settings, ticket, request,
+        organisations=routed.organisations, areas=routed.areas,
+        reasons_by_group=routed.reasons_by_group, aidant_note=aidant_note,
+    )
+    audit(session, "ticket.opened", ticket_id=ticket.id, reference=ticket.reference,
+          groups=[g.name for g in routed.groups], outbound=sent)
+    return done(f"opened ticket {ticket.reference} ({sent} mails queued)", ticket)
+
+
+def _who_and_what(mail: Understood) -> tuple[Address, Address | None, str, str, str]:
+    """(requester, aidant, request text, subject, aidant's note) — forwards change who is who."""
+    forwarded = mail.forwarded
+    if forwarded is not None and forwarded.sender is not None:
+        return forwarded.sender, mail.sender, forwarded.text, forwarded.subject or mail.subject, mail.forwarder_note
+    if forwarded is not None:
+        body = "\n\n".join(part for part in (mail.forwarder_note, forwarded.text) if part.strip())
+        return mail.sender, None, body, forwarded.subject or mail.subject, ""
+    return mail.sender, None, mail.trimmed or mail.text, mail.subject, ""
+
+
+def _route(session: Session, settings: Settings, mail: Understood, text: str, subject: str) -> Routed:
+    signature = "\n".join(part for part in (mail.forwarder_note, mail.elided) if part)
+    return route_request(
+        session, settings, text=text, subject=subject,
+        sender=mail.sender.email if mail.sender else None, aidant_signature=signature or None,
+    )
+
+
+def _add_agents(session: Session, settings: Settings, ticket: Ticket, routed: Routed) -> None:
+    seen = {p.email for p in ticket.participants}
+    for group in routed.groups:
+        members = [(a.email, a.full_name, a.id) for a in group.agents]
+        if group.mailbox:
+            members.append((group.mailbox.lower(), group.name, None))
+        for email, name, agent_id in members:
+            if email in seen:
+                continue
+            seen.add(email)
+            participant = Participant(
+                ticket_id=ticket.id, role="agent", email=email, display_name=name,
+                organisation_label=group.name, group_id=group.id, agent_id=agent_id,
+            )
+            session.add(participant)
+            session.flush()
+            participant.token = addresses.make_token(settings.secret, "reply", ticket.id, participant.id)
+
+
+def _add_participant(session: Session, settings: Settings, ticket: Ticket, who: Address, *, role: str) -> Participant:
+    participant = Participant(ticket_id=ticket.id, role=role, email=who.email.lower(), display_name=who.name)
+    session.add(participant)
+    session.flush()
+    participant.token = addresses.make_token(settings.secret, "reply", ticket.id, participant.id)
+    return participant
+
+
+def _sender_over_limit(session: Session, settings: Settings, email: str) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    count = session.scalar(
+        select(func.count(Ticket.id)).join(Participant, Participant.ticket_id == Ticket.id).where(
+            Participant.email == email.lower(), Participant.role.in_(("requester", "aidant")), Ticket.created_at >= since
+        )
+    )
+    return (count or 0) >= settings.sender_hourly_limit
+
+
+def _new_reference(session: Session) -> str:
+    while True:
+        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        if session.scalars(select(Ticket.id).where(Ticket.reference == reference)).first() is None:
+            return reference
+
+
+def _clean_subject(subject: str) -> str:
+    subject = SUBJECT_PREFIXES.sub("", subject or "").strip()
+    from gateway.thread_match import SUBJECT_TAG
+
+    return SUBJECT_TAG.sub("", subject).strip() or "(sans objet)"
+
+
+def _store_message(
+    session: Session, settings: Settings, ticket: Ticket, inbound: InboundMail, mail: Understood, *,
+    author: Participant | None, text: str, attachments: list, visibility: str = "public", kind: str = "message",
+) -> Message:
+    message = Message(
+        ticket_id=ticket.id, author_id=author.id if author else None, visibility=visibility, kind=kind,
+        text=mail.text if kind == "message" else text, trimmed=text, elided=mail.elided, html=mail.html,
+        rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
+        source="mail", inbound_id=inbound.id,
+    )
+    session.add(message)
+    session.flush()
+    for item in attachments:
+        if item.is_message and not item.content:
+            continue
+        digest = attachment_store.store(settings.attachments_dir, item.content)
+        session.add(Attachment(
+            message_id=message.id, filename=item.filename, content_type=item.content_type, size=item.size,
+            sha256=digest, content_id=item.content_id, inline=item.inline,
+        ))
+    session.flush()
+    session.refresh(message)
+    return message
+
+
+# -- replies ---------------------------------------------------------------------
+
+
+def accept_reply(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, match: Matched) -> Outcome:
+    """A participant wrote in their ticket: store it and relay it to the others."""
+    ticket, author = match.ticket, match.participant
+    if _ticket_over_limit(session, settings, ticket):
+        return quarantine(
+            f"Trop de messages sur le dossier {ticket.reference} en une heure (limite {settings.ticket_hourly_limit}) : boucle probable.",
+            "ticket rate limit", ticket,
+        )
+    message = _store_message(
+        session, settings, ticket, inbound, mail, author=author, text=mail.trimmed or mail.text,
+        attachments=mail.attachments, visibility=match.visibility,
+        kind="note" if match.visibility == "internal" else "message",
+    )
+    _update_status(session, ticket, author)
+    session.flush()
+    session.refresh(ticket)
+    sent = fanout.relay_message(session, settings, ticket, message)
+    audit(session, "message.added", ticket_id=ticket.id, author=author.email, visibility=match.visibility,
+          via=match.via, outbound=sent)
+    return done(f"{match.visibility} message on {ticket.reference} via {match.via} ({sent} mails queued)", ticket)
+
+
+def _update_status(session: Session, ticket: Ticket, author: Participant) -> None:
+    if author.is_agent and ticket.first_agent_reply_at is None:
+        ticket.first_agent_reply_at = utcnow()
+    if ticket.status == "closed" and not author.is_agent:
+        ticket.status, ticket.closed_at = "open", None
+        audit(session, "ticket.reopened", ticket_id=ticket.id, by=author.email)
+    elif ticket.status == "new" and author.is_agent:
+        ticket.status = "open"
+
+
+def _ticket_over_limit(session: Session, settings: Settings, ticket: Ticket) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    count = session.scalar(
+        select(func.count(Message.id)).where(Message.ticket_id == ticket.id, Message.created_at >= since)
+    )
+    return (count or 0) >= settings.ticket_hourly_limit

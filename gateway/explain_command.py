@@ -1,0 +1,91 @@
+"""``aplus explain``: what the gateway understands of mail files, changing nothing.
+
+It runs the same steps as the processor (understanding, routing, threading)
+but only reads: the database session is rolled back, nothing is queued.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from gateway.config import Settings
+from gateway.db import Database
+from gateway.explain import explain_mail
+from gateway.understand import read_mail
+
+
+def mail_files(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            yield path
+
+
+def explain_path(paths: tuple[Path, ...], settings: Settings, database: Database | None) -> Iterator[dict]:
+    for path in mail_files(paths):
+        raw = path.read_bytes()
+        understood = read_mail(raw, own_domain=settings.domain)
+        routing = routing_of(understood) if understood.automatic.kind == "human" else None
+        thread = thread_of(understood, settings, database) if database is not None else None
+        result = explain_mail(raw, file=str(path), own_domain=settings.domain, routing=routing, thread=thread)
+        if thread and thread.get("ticket") and result.get("kind") in ("request", "forward"):
+            result["kind"] = "reply"
+        yield result
+
+
+def routing_of(understood) -> dict | None:
+    from routing.classify import classify
+
+    forwarded = understood.forwarded
+    text = forwarded.text if forwarded and forwarded.sender else (understood.trimmed or understood.text)
+    subject = forwarded.subject if forwarded and forwarded.subject else understood.subject
+    signature = "\n".join(p for p in (understood.forwarder_note, understood.elided) if p) or None
+    decision = classify(text, subject=subject, sender=understood.sender.email if understood.sender else None,
+                        aidant_signature=signature)
+    return decision.to_dict()
+
+
+def thread_of(understood, settings: Settings, database: Database) -> dict:
+    """Which ticket this mail would join, read in a transaction that is rolled back."""
+    from gateway.thread_match import Matched, Rejected, match_thread
+
+    session = database.sessions()
+    try:
+        sender = understood.sender.email if understood.sender else None
+        ids = [*understood.references, *([understood.in_reply_to] if understood.in_reply_to else [])]
+        recipients = [a.email for a in (*understood.to, *understood.cc)]
+        match = match_thread(session, settings, recipients, sender, ids, understood.subject)
+        if isinstance(match, Matched):
+            return {"ticket": match.ticket.reference, "participant": match.participant.email,
+                    "visibility": match.visibility, "via": match.via, "rejected": None}
+        if isinstance(match, Rejected):
+            return {"ticket": match.ticket.reference if match.ticket else None, "participant": None,
+                    "visibility": None, "via": None, "rejected": match.reason}
+        return {"ticket": None, "participant": None, "visibility": None, "via": None, "rejected": None}
+    finally:
+        session.rollback()
+        session.close()
+
+
+def format_human(result: dict) -> str:
+    """A readable summary for a person at the terminal (French)."""
+    lines = [f"== {result['file']}", f"Nature : {result['kind']}", f"Objet : {result['subject']}"]
+    if result.get("requester"):
+        lines.append(f"Demandeur : {result['requester'].get('name', '')} <{result['requester']['email']}>")
+    if result.get("aidant"):
+        lines.append(f"Aidant : {result['aidant'].get('name', '')} <{result['aidant']['email']}>")
+    routing = result.get("routing") or {}
+    for organisation in routing.get("organisations", []):
+        words = ", ".join(e["text"] for e in organisation.get("evidence", [])[:5])
+        lines.append(f"Organisme : {organisation['code']} (score {organisation['score']}) — {words}")
+    for area in routing.get("areas", []):
+        words = ", ".join(e["text"] for e in area.get("evidence", [])[:3])
+        lines.append(f"Territoire : {area['code']} — {words}")
+    if result.get("thread") and result["thread"].get("ticket"):
+        lines.append(f"Dossier : {result['thread']['ticket']}")
+    if result.get("defects"):
+        lines.append("Anomalies : " + "; ".join(result["defects"]))
+    lines += ["--- Texte retenu ---", result.get("text", ""), ""]
+    return "\n".join(lines)

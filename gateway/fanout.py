@@ -1,0 +1,228 @@
+"""Fan-out: one outbound mail per recipient, written to the outbox.
+
+Called inside the transaction that stored the message, so the outbox rows
+commit (or vanish) with it. ``dedup_key`` is unique: the same message never
+reaches the same address twice, even when a processing attempt is repeated.
+
+Every mail is From our own address (the author's name and organisation in the
+display name only, so relayed mail passes DMARC), Reply-To the recipient's
+personal address, and carries Message-ID / In-Reply-To / References so every
+client threads the ticket as one conversation.
+"""
+
+from __future__ import annotations
+
+import secrets
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from sqlalchemy.orm import Session
+
+from gateway import addresses, attachment_store
+from gateway.config import Settings
+from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
+from gateway.templating import render_mail
+
+LOOP_HEADER = "X-Aplus-Loop"
+
+
+def ticket_root_id(settings: Settings, ticket: Ticket) -> str:
+    return f"<ticket.{ticket.reference.lower()}@{settings.domain}>"
+
+
+def new_message_id(settings: Settings, ticket: Ticket, label: str) -> str:
+    return f"<{label}.{ticket.reference.lower()}.{secrets.token_hex(6)}@{settings.domain}>"
+
+
+def thread_references(settings: Settings, ticket: Ticket, before: Message | None) -> list[str]:
+    """Root first, then the last messages, so clients nest replies correctly."""
+    ids = [ticket_root_id(settings, ticket)]
+    earlier = [m.our_message_id for m in ticket.messages if m.our_message_id and (before is None or m.id < before.id)]
+    return ids + earlier[-8:]
+
+
+def subject_for(ticket: Ticket, *, reply: bool) -> str:
+    subject = f"{ticket.tag} {ticket.subject}".strip()
+    return f"Re: {subject}" if reply else subject
+
+
+def from_header(settings: Settings, label: str) -> str:
+    display = f"{label} via {settings.site_name}" if label else settings.site_name
+    return str(HeaderAddress(display_name=display, addr_spec=settings.address))
+
+
+def reply_address(settings: Settings, ticket: Ticket, recipient: Participant, *, internal: bool) -> str:
+    purpose = "note" if internal and recipient.is_agent else "reply"
+    return addresses.personal_address(settings, purpose, ticket.id, recipient.id)
+
+
+def common_context(settings: Settings, ticket: Ticket, recipient: Participant, subject: str) -> dict:
+    return {
+        "site_name": settings.site_name,
+        "reference": ticket.reference,
+        "subject": subject,
+        "recipient_name": recipient.display_name,
+        "is_agent": recipient.is_agent,
+        "note_address": addresses.personal_address(settings, "note", ticket.id, recipient.id) if recipient.is_agent else "",
+    }
+
+
+def build_mail(
+    settings: Settings,
+    *,
+    ticket: Ticket,
+    recipient: Participant,
+    template: str,
+    context: dict,
+    author_label: str,
+    message_id: str,
+    references: list[str],
+    internal: bool = False,
+    automatic: bool = False,
+    attachments: list[tuple[str, str, bytes]] = (),
+    reply: bool = False,
+) -> EmailMessage:
+    subject = subject_for(ticket, reply=reply)
+    text, html = render_mail(template, **common_context(settings, ticket, recipient, subject), **context)
+    mail = EmailMessage()
+    mail["From"] = from_header(settings, author_label)
+    mail["To"] = str(HeaderAddress(display_name=recipient.display_name, addr_spec=recipient.email))
+    mail["Reply-To"] = reply_address(settings, ticket, recipient, internal=internal)
+    mail["Subject"] = subject
+    mail["Date"] = format_datetime(utcnow())
+    mail["Message-ID"] = message_id
+    if references:
+        mail["In-Reply-To"] = references[-1]
+        mail["References"] = " ".join(references)
+    mail[LOOP_HEADER] = settings.domain
+    if automatic:
+        mail["Auto-Submitted"] = "auto-replied"
+        mail["X-Auto-Response-Suppress"] = "All"
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
+    for filename, content_type, content in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        mail.add_attachment(content, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename)
+    return mail
+
+
+def queue(session: Session, mail: EmailMessage, *, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail | None:
+    """Write one outbound mail unless this recipient already has it."""
+    existing = session.query(OutboundMail.id).filter_by(dedup_key=dedup_key).first()
+    if existing is not None:
+        return None
+    row = OutboundMail(
+        dedup_key=dedup_key,
+        ticket_id=ticket.id,
+        participant_id=recipient.id,
+        recipient=recipient.email,
+        message_id_header=mail["Message-ID"],
+        raw=mail.as_bytes(),
+    )
+    session.add(row)
+    return row
+
+
+def stored_attachments(settings: Settings, message: Message) -> list[tuple[str, str, bytes]]:
+    return [
+        (a.filename, a.content_type, attachment_store.load(settings.attachments_dir, a.sha256))
+        for a in message.attachments
+        if not a.inline or a.content_type.startswith("image/")
+    ]
+
+
+def relay_message(session: Session, settings: Settings, ticket: Ticket, message: Message) -> int:
+    """Send a participant's message to every other participant who may read it."""
+    author = message.author
+    internal = message.visibility == "internal"
+    references = thread_references(settings, ticket, message)
+    files = stored_attachments(settings, message)
+    count = 0
+    for recipient in ticket.participants:
+        if author is not None and recipient.email == author.email:
+            continue
+        if internal and not recipient.is_agent:
+            continue
+        mail = build_mail(
+            settings,
+            ticket=ticket,
+            recipient=recipient,
+            template="relay",
+            context={
+                "author_label": author.label if author else settings.site_name,
+                "text": message.trimmed or message.text,
+                "internal": internal,
+                "attachment_names": [name for name, _, _ in files],
+            },
+            author_label=author.label if author else "",
+            message_id=message.our_message_id,
+            references=references,
+            internal=internal,
+            attachments=files,
+            reply=True,
+        )
+        if queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=f"message:{message.id}:{recipient.email}"):
+            count += 1
+    return count
+
+
+def announce_new_ticket(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    request: Message,
+    *,
+    organisations: list[str],
+    areas: list[str],
+    reasons_by_group: dict[int, list[str]],
+    aidant_note: str = "",
+) -> int:
+    """Acknowledge the request to the person (and aidant), and bring the agents in."""
+    requester = next(p for p in ticket.participants if p.role == "requester")
+    aidant = next((p for p in ticket.participants if p.role == "aidant"), None)
+    references = [ticket_root_id(settings, ticket)]
+    files = stored_attachments(settings, request)
+    count = 0
+    for recipient in ticket.participants:
+        if recipient.is_agent:
+            mail = build_mail(
+                settings,
+                ticket=ticket,
+                recipient=recipient,
+                template="new_request",
+                context={
+                    "requester_label": f"{requester.display_name} <{requester.email}>".strip(),
+                    "aidant_label": aidant.label if aidant else "",
+                    "aidant_note": aidant_note,
+                    "areas": areas,
+                    "reasons": reasons_by_group.get(recipient.group_id or 0, []),
+                    "text": request.trimmed or request.text,
+                    "attachment_names": [name for name, _, _ in files],
+                },
+                author_label=requester.label,
+                message_id=request.our_message_id,
+                references=references,
+                attachments=files,
+            )
+            key = f"message:{request.id}:{recipient.email}"
+        else:
+            mail = build_mail(
+                settings,
+                ticket=ticket,
+                recipient=recipient,
+                template="acknowledgement",
+                context={
+                    "via_aidant": aidant is not None and recipient.role == "requester",
+                    "aidant_name": aidant.label if aidant else "",
+                    "organisations": organisations,
+                },
+                author_label="",
+                message_id=new_message_id(settings, ticket, "ack"),
+                references=references,
+                automatic=True,
+            )
+            key = f"ack:{ticket.id}:{recipient.email}"
+        if queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=key):
+            count += 1
+    return count

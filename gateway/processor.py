@@ -1,0 +1,73 @@
+"""The processor: take spooled mail one at a time and apply what it means.
+
+One mail, one transaction: understanding, threading, storing and the fan-out
+to the outbox all commit together with the spool row's final state, so a
+crash anywhere leaves the mail queued and nothing half-done. See
+``gateway.spool`` for the lease that makes a crashed attempt come back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from gateway import spool
+from gateway.config import Settings
+from gateway.conversation import handle
+from gateway.db import Database
+from gateway.understand import read_mail
+
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """Another worker finished this mail while we were working on it."""
+
+
+def process_next(database: Database, settings: Settings) -> bool:
+    """Process the oldest due mail; False when the spool had nothing due."""
+    lease = spool.claim_next(database, lease_seconds=settings.process_lease_seconds)
+    if lease is None:
+        return False
+    if lease.attempts > settings.process_max_attempts:
+        spool.record_failure(database, lease, "Trop de tentatives de traitement : message mis en quarantaine.", retry_in=None)
+        return True
+    try:
+        with database.begin() as session:
+            inbound = spool.load(session, lease)
+            understood = read_mail(inbound.raw, own_domain=settings.domain)
+            outcome = handle(session, settings, inbound, understood)
+            if not spool.finish(session, lease, state=outcome.state, outcome=outcome.summary,
+                                error=outcome.reason, ticket_id=outcome.ticket_id):
+                raise LeaseLost(lease.inbound_id)
+        log.info("inbound %s: %s", lease.inbound_id, outcome.summary)
+    except LeaseLost:
+        log.warning("inbound %s was finished by another worker; our attempt was rolled back", lease.inbound_id)
+    except Exception as error:
+        log.exception("inbound %s failed (attempt %s)", lease.inbound_id, lease.attempts)
+        final = lease.attempts >= settings.process_max_attempts
+        retry_in = None if final else min(settings.retry_base_seconds * 2 ** (lease.attempts - 1), settings.retry_max_seconds)
+        try:
+            spool.record_failure(database, lease, f"{error.__class__.__name__}: {error}", retry_in=retry_in)
+        except Exception:
+            log.exception("could not record the failure; the lease will expire and the mail be retried")
+    return True
+
+
+def drain(database: Database, settings: Settings, *, limit: int = 10_000) -> int:
+    """Process everything due now; returns how many mails were taken."""
+    count = 0
+    while count < limit and process_next(database, settings):
+        count += 1
+    return count
+
+
+def run_processor_loop(database: Database, settings: Settings, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            worked = process_next(database, settings)
+        except Exception:
+            log.exception("processor could not reach the database; retrying")
+            worked = False
+        if not worked:
+            stop.wait(settings.poll_interval)

@@ -1,0 +1,94 @@
+"""The one call from the mail engine into ``routing/``: who must act on a new request.
+
+It turns the classifier's decision and the directory's selection into what
+the engine needs: the groups to bring in, the reasons to show each agent, and
+a JSON record kept on the ticket so the decision can always be explained.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.config import Settings
+from gateway.models import Group
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Routed:
+    groups: list[Group]
+    organisations: list[str]  # names shown to the person in the acknowledgement
+    areas: list[str]  # "Bouches-du-Rhône (13)"
+    reasons_by_group: dict[int, list[str]] = field(default_factory=dict)
+    record: dict = field(default_factory=dict)
+
+    def record_json(self) -> str:
+        return json.dumps(self.record, ensure_ascii=False, default=str)
+
+
+def route_request(
+    session: Session, settings: Settings, *, text: str, subject: str, sender: str | None, aidant_signature: str | None
+) -> Routed:
+    from routing.classify import classify
+    from routing.directory import select_groups
+
+    decision = classify(text, subject=subject, sender=sender, aidant_signature=aidant_signature)
+    selection = select_groups(session, decision, default_group=settings.default_group)
+    groups = list(selection.groups)
+    if not groups:
+        groups = _default_groups(session, settings)
+    return Routed(
+        groups=groups,
+        organisations=_organisation_names(decision),
+        areas=[_area_label(a.code) for a in decision.areas if a.role == "person"],
+        reasons_by_group=_reasons_by_group(groups, decision, selection),
+        record={"decision": decision.to_dict(), "selection": selection.to_dict()},
+    )
+
+
+def _default_groups(session: Session, settings: Settings) -> list[Group]:
+    group = session.scalars(select(Group).where(Group.name == settings.default_group)).first()
+    return [group] if group is not None else []
+
+
+def _organisation_names(decision) -> list[str]:
+    try:
+        from routing.catalog import load_catalog
+
+        catalog = load_catalog()
+        return [getattr(catalog.get(code), "name", code) for code in decision.organisation_codes]
+    except Exception:  # the catalog is optional for the acknowledgement's wording
+        return list(decision.organisation_codes)
+
+
+def _area_label(code: str) -> str:
+    try:
+        from routing.geography import departement_name
+
+        return f"{departement_name(code)} ({code})"
+    except Exception:
+        return code
+
+
+def _reasons_by_group(groups: list[Group], decision, selection) -> dict[int, list[str]]:
+    """For each group: its selection step and the words that triggered its organisation."""
+    reasons: dict[int, list[str]] = {}
+    by_name = {g.name: g for g in groups}
+    for step in getattr(selection, "steps", []):
+        group = by_name.get(step.group)
+        if group is None:
+            continue
+        lines = reasons.setdefault(group.id, [])
+        lines.append(step.explanation)
+        for organisation in decision.organisations:
+            if organisation.code == step.organisation:
+                words = sorted({e.text for e in organisation.evidence if e.start >= 0})[:5]
+                if words:
+                    lines.append("mots relevés : " + ", ".join(f"« {w} »" for w in words))
+    return reasons

@@ -1,0 +1,128 @@
+"""The SMTP (or LMTP) receiver: cheap checks at RCPT, spool before 250.
+
+``handle_RCPT`` refuses what we would never accept (other domains, unknown
+local parts, forged reply tokens) with ``550 5.1.1`` so nothing is stored for
+it; ``handle_DATA`` commits the raw mail to the spool and only then answers
+250. When the spool cannot be written (database down) the answer is
+``451 4.3.0``: the sending server keeps the mail and retries, so nothing is
+lost. Replies are ASCII (RFC 5321) with a French gloss for people reading a
+bounce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP
+
+from gateway import addresses, spool
+from gateway.config import Settings
+from gateway.db import Database
+
+log = logging.getLogger(__name__)
+
+OK = "250 2.1.5 OK"
+UNKNOWN_RECIPIENT = "550 5.1.1 Unknown recipient (destinataire inconnu)"
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, please retry (erreur temporaire, reessayez plus tard)"
+
+
+def too_big_reply(limit: int) -> str:
+    return f"552 5.3.4 Message too big: the limit is {limit} bytes (message trop volumineux, limite {limit} octets)"
+
+
+def accepted_reply(spool_id: int) -> str:
+    return f"250 2.0.0 Accepted as {spool_id} (message recu)"
+
+
+def is_acceptable_recipient(settings: Settings, address: str) -> bool:
+    """Our public address, postmaster, or one of our addresses with a valid MAC."""
+    if addresses.is_public_address(settings, address) or addresses.is_postmaster(settings, address):
+        return True
+    extension = addresses.extension_of(settings, address)
+    if extension is None:
+        return False
+    if addresses.verify_token(settings, extension) is not None:
+        return True
+    return is_valid_bounce_address(settings, address)
+
+
+def is_valid_bounce_address(settings: Settings, address: str) -> bool:
+    from gateway.understand.verp import parse_verp
+
+    return parse_verp(address, settings.secret) is not None
+
+
+class GatewayHandler:
+    """aiosmtpd handler: the two hooks that decide what enters the spool."""
+
+    def __init__(self, database: Database, settings: Settings, *, source: str = "smtp") -> None:
+        self.database = database
+        self.settings = settings
+        self.source = source
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if not is_acceptable_recipient(self.settings, address):
+            log.info("refused recipient at RCPT (%s)", addresses.split_address(address)[1])
+            return UNKNOWN_RECIPIENT
+        envelope.rcpt_tos.append(address)
+        return OK
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or b""
+        if len(raw) > self.settings.max_message_bytes:
+            return too_big_reply(self.settings.max_message_bytes)
+        peer = str(session.peer[0]) if session.peer else ""
+        try:
+            spool_id = await asyncio.to_thread(
+                spool.enqueue,
+                self.database,
+                raw,
+                mail_from=envelope.mail_from or "",
+                rcpt_tos=list(envelope.rcpt_tos),
+                source=self.source,
+                peer=peer,
+            )
+        except Exception:
+            log.exception("could not spool a mail; answering 451 so the sender retries")
+            return TEMPORARY_FAILURE
+        return accepted_reply(spool_id)
+
+
+class _LimitReplies:
+    """Rewrite aiosmtpd's fixed size-limit replies into ``552 5.3.4`` with the limit."""
+
+    async def push(self, status: str):
+        if status.startswith("552 Error"):
+            status = too_big_reply(self.data_size_limit)
+        return await super().push(status)
+
+
+class GatewaySMTP(_LimitReplies, SMTP):
+    pass
+
+
+class GatewayLMTP(_LimitReplies, LMTP):
+    pass
+
+
+class GatewayController(Controller):
+    """A threaded aiosmtpd server speaking SMTP, or LMTP for a Postfix front end."""
+
+    def __init__(self, database: Database, settings: Settings, *, host: str | None = None, port: int | None = None):
+        self.lmtp = settings.lmtp
+        handler = GatewayHandler(database, settings, source="lmtp" if settings.lmtp else "smtp")
+        super().__init__(
+            handler,
+            hostname=host or settings.smtp_host,
+            port=settings.smtp_port if port is None else port,
+            data_size_limit=settings.max_message_bytes,
+            server_hostname=settings.domain,
+            ident="A+ passerelle",
+        )
+
+    def factory(self):
+        server_class = GatewayLMTP if self.lmtp else GatewaySMTP
+        return server_class(self.handler, **self.SMTP_kwargs)

@@ -1,0 +1,123 @@
+"""The durable inbound queue: every received mail, raw, before anything else.
+
+``enqueue`` commits the raw bytes and the envelope; only then may a receiver
+acknowledge (SMTP 250, ``aplus ingest`` exit 0, IMAP move). Processing claims a
+row with a *lease*: ``attempts`` goes up and the row is hidden until
+``next_attempt_at``. If the processor dies, the lease runs out and the mail is
+processed again; a mail that keeps killing its processor is quarantined once
+it has used its attempts, like Mailman's shunt queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.db import Database, claim
+from gateway.models import InboundMail, utcnow
+
+
+@dataclass(frozen=True)
+class Lease:
+    """What a processor holds while it works on one spooled mail."""
+
+    inbound_id: int
+    attempts: int
+
+
+def enqueue(
+    database: Database,
+    raw: bytes,
+    *,
+    mail_from: str = "",
+    rcpt_tos: list[str] | tuple[str, ...] = (),
+    source: str = "smtp",
+    peer: str = "",
+) -> int:
+    """Commit one received mail and return its spool id. Raises when the database is down."""
+    row = InboundMail(
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        size=len(raw),
+        mail_from=mail_from or "",
+        rcpt_tos="\n".join(rcpt_tos),
+        source=source,
+        peer=peer,
+    )
+    with database.begin() as session:
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def claim_next(database: Database, *, lease_seconds: float, now: datetime | None = None) -> Lease | None:
+    """Take the oldest due mail for this worker, or None when there is nothing to do."""
+    now = now or utcnow()
+    with database.begin() as session:
+        statement = (
+            select(InboundMail)
+            .where(InboundMail.state == "queued", InboundMail.next_attempt_at <= now)
+            .order_by(InboundMail.next_attempt_at, InboundMail.id)
+            .limit(1)
+        )
+        row = session.scalars(claim(statement, database)).first()
+        if row is None:
+            return None
+        row.attempts += 1
+        row.next_attempt_at = now + timedelta(seconds=lease_seconds)
+        return Lease(row.id, row.attempts)
+
+
+def load(session: Session, lease: Lease) -> InboundMail:
+    return session.get_one(InboundMail, lease.inbound_id)
+
+
+def finish(session: Session, lease: Lease, *, state: str, outcome: str, error: str = "", ticket_id: int | None = None) -> bool:
+    """Close the lease in the processing transaction.
+
+    The update only matches while the lease is still ours (same attempt
+    number, still queued): when another worker took the mail after our lease
+    ran out, it returns False and the caller rolls back, so effects are never
+    applied twice.
+    """
+    result = session.execute(
+        update(InboundMail)
+        .where(
+            InboundMail.id == lease.inbound_id,
+            InboundMail.attempts == lease.attempts,
+            InboundMail.state == "queued",
+        )
+        .values(state=state, outcome=outcome[:200], error=error, ticket_id=ticket_id, processed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def record_failure(database: Database, lease: Lease, error: str, *, retry_in: float | None) -> str:
+    """After a failed attempt: retry later, or quarantine when attempts are used up."""
+    with database.begin() as session:
+        row = session.get_one(InboundMail, lease.inbound_id)
+        if row.state != "queued" or row.attempts != lease.attempts:
+            return row.state
+        row.error = error[:4000]
+        if retry_in is None:
+            row.state = "quarantined"
+            row.outcome = "quarantined after errors"
+            row.processed_at = utcnow()
+        else:
+            row.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
+        return row.state
+
+
+def requeue(database: Database, inbound_id: int) -> None:
+    """Put a quarantined mail back in the queue (after a fix, from the CLI or admin)."""
+    with database.begin() as session:
+        row = session.get_one(InboundMail, inbound_id)
+        row.state = "queued"
+        row.attempts = 0
+        row.error = ""
+        row.next_attempt_at = utcnow()

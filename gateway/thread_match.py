@@ -1,0 +1,125 @@
+"""Which ticket does an inbound mail belong to, and who is speaking?
+
+In order of trust: a personal reply address (HMAC token, the sender must be
+that participant), then In-Reply-To/References pointing at one of our own
+Message-IDs, then the subject tag ``[A+ #REF]`` — the last two only when the
+sender already takes part in the ticket. Failing all, the mail is a new
+request. A token whose sender is somebody else is *rejected*: the mail goes to
+quarantine and nothing is relayed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway import addresses
+from gateway.config import Settings
+from gateway.models import Message, OutboundMail, Participant, Ticket
+
+SUBJECT_TAG = re.compile(r"\[A\+\s*#([A-Z0-9]{4,12})\]", re.IGNORECASE)
+ROOT_ID = re.compile(r"^<ticket\.([a-z0-9]+)@(.+)>$", re.IGNORECASE)
+
+
+@dataclass
+class Matched:
+    ticket: Ticket
+    participant: Participant
+    visibility: str  # "public" or "internal"
+    via: str  # "token", "references", "subject"
+
+
+@dataclass
+class Rejected:
+    reason: str  # French, shown in the admin's quarantine
+    ticket: Ticket | None = None
+
+
+@dataclass
+class NoThread:
+    pass
+
+
+ThreadMatch = Matched | Rejected | NoThread
+
+
+def match_thread(
+    session: Session, settings: Settings, recipients: list[str], sender: str | None, message_ids: list[str], subject: str
+) -> ThreadMatch:
+    """Find the ticket and the participant for a mail; see the module docstring."""
+    by_token = _match_token(session, settings, recipients, sender)
+    if by_token is not None:
+        return by_token
+    if sender:
+        for ticket in _tickets_by_message_ids(session, settings, message_ids):
+            participant = _participant(ticket, sender)
+            if participant is not None:
+                return Matched(ticket, participant, "public", "references")
+        ticket = _ticket_by_subject_tag(session, subject)
+        if ticket is not None:
+            participant = _participant(ticket, sender)
+            if participant is not None:
+                return Matched(ticket, participant, "public", "subject")
+    return NoThread()
+
+
+def _match_token(session: Session, settings: Settings, recipients: list[str], sender: str | None) -> ThreadMatch | None:
+    for recipient in recipients:
+        extension = addresses.extension_of(settings, recipient)
+        if extension is None or extension.startswith("bounce-"):
+            continue
+        token = addresses.verify_token(settings, extension)
+        if token is None:
+            return Rejected("Adresse de réponse invalide ou falsifiée (jeton incorrect).")
+        participant = session.get(Participant, token.participant_id)
+        if participant is None or participant.ticket_id != token.ticket_id:
+            return Rejected("Adresse de réponse inconnue : ce participant n'existe plus.")
+        if not sender or sender.lower() != participant.email:
+            return Rejected(
+                f"L'expéditeur « {sender or 'absent'} » n'est pas le participant à qui appartient cette adresse de réponse.",
+                participant.ticket,
+            )
+        if token.purpose == "note" and not participant.is_agent:
+            return Rejected("Seuls les agents peuvent écrire une note interne.", participant.ticket)
+        visibility = "internal" if token.purpose == "note" else "public"
+        return Matched(participant.ticket, participant, visibility, "token")
+    return None
+
+
+def _tickets_by_message_ids(session: Session, settings: Settings, message_ids: list[str]) -> list[Ticket]:
+    """Tickets whose mail we sent carried one of these Message-IDs (newest reference first)."""
+    tickets: list[Ticket] = []
+    for message_id in reversed([m for m in message_ids if m]):
+        ticket = _ticket_for_message_id(session, settings, message_id.strip())
+        if ticket is not None and ticket not in tickets:
+            tickets.append(ticket)
+    return tickets
+
+
+def _ticket_for_message_id(session: Session, settings: Settings, message_id: str) -> Ticket | None:
+    root = ROOT_ID.match(message_id)
+    if root and root.group(2).lower() == settings.domain:
+        return session.scalars(select(Ticket).where(Ticket.reference == root.group(1).upper())).first()
+    ticket_id = session.scalars(
+        select(OutboundMail.ticket_id).where(OutboundMail.message_id_header == message_id).limit(1)
+    ).first()
+    if ticket_id is None:
+        ticket_id = session.scalars(
+            select(Message.ticket_id).where(Message.our_message_id == message_id).limit(1)
+        ).first()
+    return session.get(Ticket, ticket_id) if ticket_id is not None else None
+
+
+def _ticket_by_subject_tag(session: Session, subject: str) -> Ticket | None:
+    found = SUBJECT_TAG.search(subject or "")
+    if found is None:
+        return None
+    return session.scalars(select(Ticket).where(Ticket.reference == found.group(1).upper())).first()
+
+
+def _participant(ticket: Ticket, sender: str) -> Participant | None:
+    sender = sender.lower()
+    return next((p for p in ticket.participants if p.email == sender), None)
