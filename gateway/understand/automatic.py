@@ -216,8 +216,20 @@ class NamedRule:
 # --- reading the message safely -------------------------------------------
 
 
+def _undo_surrogates(text: str) -> str:
+    """Raw 8-bit header bytes come back as surrogate escapes: decode them."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeError:
+        return text
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("windows-1252", errors="replace")
+
+
 def _decode(value: object) -> str:
-    text = str(value)
+    text = _undo_surrogates(str(value))
     try:
         return str(make_header(decode_header(text)))
     except Exception:

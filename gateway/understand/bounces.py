@@ -187,6 +187,49 @@ def _all_text(msg: email.message.Message, *, skip_embedded: bool) -> str:
     return "\n".join(chunks)
 
 
+#: Where bounce texts name the failed recipient, most specific first.
+_RECIPIENT_CUES = (
+    re.compile(r"rcpt to:\s*<?(" + _ADDRESS.pattern + r")", re.IGNORECASE),
+    re.compile(r"^\s*[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\s+<(" + _ADDRESS.pattern + r")>", re.MULTILINE),
+    re.compile(r"\bdeliver\w*\b[^<\n]{0,40}<(" + _ADDRESS.pattern + r")>", re.IGNORECASE),
+    re.compile(r"^\s*<(" + _ADDRESS.pattern + r")>\s*:", re.MULTILINE),  # Postfix, qmail
+    re.compile(r"^\s*(" + _ADDRESS.pattern + r")\s*$", re.MULTILINE),  # Exim, Gmail: address alone
+    re.compile(r"\((" + _ADDRESS.pattern + r")\)", re.MULTILINE),  # Exchange: "Name (address)"
+)
+_MESSAGE_ID_ANYWHERE = re.compile(r"message-id\s*:\s*<[^>\n]*>", re.IGNORECASE)
+_NOT_RECIPIENT_LOCALS = re.compile(r"^(mailer-?daemon|postmaster|post_master|no-?reply|do-?not-?reply|abuse)$")
+
+
+def _bounce_own_addresses(msg: email.message.Message) -> set[str]:
+    """Addresses of the bounce's own envelope: never the failed recipient."""
+    own: set[str] = set()
+    for name, value in msg.raw_items():
+        if name.lower() in ("from", "to", "sender", "reply-to", "return-path", "delivered-to"):
+            own.update(a.lower() for a in _ADDRESS.findall(str(value)))
+    return own
+
+
+def text_recipients(msg: email.message.Message, own_domain: str) -> list[str]:
+    """Failed recipients named in a bounce's text, for reports flufl misses."""
+    text = _MESSAGE_ID_ANYWHERE.sub("", _all_text(msg, skip_embedded=True))
+    excluded = _bounce_own_addresses(msg)
+
+    def acceptable(address: str) -> bool:
+        local, _, domain = address.lower().rpartition("@")
+        return (
+            address.lower() not in excluded
+            and not _NOT_RECIPIENT_LOCALS.match(local)
+            and not (own_domain and domain == own_domain.lower())
+        )
+
+    for cue in _RECIPIENT_CUES:
+        found = [a.lower().strip(".") for a in cue.findall(text) if acceptable(a)]
+        if found:
+            return list(dict.fromkeys(found))
+    rest = [a.lower().strip(".") for a in _ADDRESS.findall(text) if acceptable(a)]
+    return rest[:1]
+
+
 def _first_status(text: str) -> str:
     """The first permanent code, else the first code at all."""
     codes = [".".join(m.groups()) for m in _STATUS.finditer(text[:TEXT_SCAN_CHARS])]
@@ -260,17 +303,25 @@ def _from_dsn(blocks: list[RecipientStatus], msg: email.message.Message) -> tupl
     return recipients, action, status
 
 
-def _from_text(msg: email.message.Message) -> tuple[list[str], str, str]:
+def _from_text(msg: email.message.Message, own_domain: str) -> tuple[list[str], str, str]:
     status = _first_status(_all_text(msg, skip_embedded=True))
     try:
         temporary, permanent = _flufl_failures(msg)
-    except Exception:  # a detector choked on this mail: no recipient, still a bounce
+    except Exception:  # a detector choked on this mail: try our own cues
         temporary, permanent = [], []
     if permanent:
         return permanent, "failed", status
     if temporary:
         return temporary, "delayed", status
-    return [], ("delayed" if status.startswith("4") else "failed"), status
+    action = "delayed" if status.startswith("4") or _DELAYED.search(_subject(msg)) else "failed"
+    return text_recipients(msg, own_domain), action, status
+
+
+_DELAYED = re.compile(r"delay|warning|retard|differe", re.IGNORECASE)
+
+
+def _subject(msg: email.message.Message) -> str:
+    return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == "subject")
 
 
 def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str) -> Bounce | None:
@@ -291,7 +342,7 @@ def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str) -> Bounce 
         except Exception:
             return None
     try:
-        recipients, action, status = _from_dsn(blocks, msg) if blocks else _from_text(msg)
+        recipients, action, status = _from_dsn(blocks, msg) if blocks else _from_text(msg, own_domain)
     except Exception:
         recipients, action, status = [], "failed", ""
     recipients = [r for r in recipients if not ("+bounce-" in r and r.endswith("@" + own_domain.lower()))]
