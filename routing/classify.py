@@ -1,0 +1,529 @@
+"""Decide which organisations a request involves, with the words that say so.
+
+How it works (details and measured scores in docs/routing.md):
+
+1. The analysed text is ``subject + "\\n" + text``. It is normalised for matching
+   (unidecode, lower case, punctuation to spaces) while keeping, for every
+   normalised character, its offset in the analysed text: evidence always points
+   at the words the person wrote.
+2. Words are tokenised and looked up in a dictionary built from the catalog
+   (first word -> candidate phrases, longest first): one linear pass, a few
+   dictionary look-ups per word. Written by hand rather than with an
+   Aho-Corasick library because the phrase matcher has to work on word tokens
+   with optional plurals and a one-typo tolerance, which such libraries do not do,
+   and it measures well under a millisecond per mail.
+3. Each match is weighed by its context: a request (1.0, or 0.5 for a hint), a
+   negation ("ce n'est pas la CAF", "pas de RSA": negative), a mention in passing
+   ("la mairie m'a orientée vers vous", "la CAF m'a dit d'appeler la CPAM":
+   0.15), the writer's own signature (0.3), the subject (x1.2). The sender's
+   domain adds 0.5 for the agent's organisation.
+4. Benefits give their weight to every organisation that handles them (AAH ->
+   MDPH and CAF). When the MSA is named, regime benefits (RSA, IJ, retraite, ...)
+   go to the MSA instead. CARSAT and CNAV are pooled and split by area: CNAV for
+   Île-de-France (75, 77, 78, 91-95), CARSAT elsewhere, both for a move between
+   the two; with no area, CARSAT (or CNAV when the mail names it) at a lower
+   confidence so that the case is likely triaged.
+5. Organisations whose raw weight reaches ``SELECT_MIN`` and ``SELECT_RATIO`` of
+   the best are selected, best first. Confidence is ``1 - exp(-best raw weight)``,
+   lowered when the retirement area is unknown; below ``THRESHOLD`` the decision
+   asks for triage.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from unidecode import unidecode
+
+from routing.catalog import WEAK_WEIGHT, Catalog, load_catalog
+from routing.decision import AreaMatch, Decision, Evidence, OrganisationScore
+
+try:  # written by the routing-geo helper; the classifier works without it.
+    from routing.geography import find_areas as _geo_find_areas
+except ImportError:  # pragma: no cover - depends on the other module being present
+    _geo_find_areas = None
+
+#: Below this confidence the ticket goes to a triage group. One explicit name or
+#: one benefit term (raw weight 1.0 -> confidence 0.63) routes directly; a lone
+#: hint (0.5 -> 0.39), a mention in passing or a negation does not; an unknown
+#: area for a retirement case (x0.75) needs two clear terms. Checked on the dev
+#: set with benchmarks/routing_eval.py (triage rate and accuracy of the rest).
+THRESHOLD = 0.5
+#: An organisation is selected when its raw weight reaches SELECT_MIN ...
+SELECT_MIN = 0.6
+#: ... and SELECT_RATIO of the best organisation's weight.
+SELECT_RATIO = 0.3
+#: At most this many organisations are brought in.
+SELECT_MAX = 4
+
+WEIGHT_IN_PASSING = 0.15
+WEIGHT_NEGATED = -0.6
+SIGNATURE_FACTOR = 0.3
+SUBJECT_FACTOR = 1.2
+SENDER_DOMAIN_WEIGHT = 0.5
+FUZZY_FACTOR = 0.8
+UNKNOWN_RETIREMENT_AREA_FACTOR = 0.75
+
+ILE_DE_FRANCE = frozenset({"75", "77", "78", "91", "92", "93", "94", "95"})
+RETIREMENT = ("CARSAT", "CNAV")
+REGIME_GENERAL = frozenset({"CAF", "CPAM", "CARSAT", "CNAV"})
+
+# ------------------------------------------------------------------ normalising
+
+_HARD_BREAKS = ".;:!?\n\r()[]"
+_ASCII_TABLE = {
+    i: (chr(i).lower() if chr(i).isalnum() else ("|" if chr(i) in _HARD_BREAKS else ("," if chr(i) == "," else " ")))
+    for i in range(128)
+}
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def normalise(text: str) -> tuple[str, list[int] | None]:
+    """Lower-case ASCII copy of ``text`` and, per character, its offset in ``text``.
+
+    Letters and digits survive (accents removed), sentence punctuation becomes
+    ``|``, commas stay, anything else becomes a space. ``None`` as the offset list
+    means the identity (pure ASCII input: the common fast path).
+    """
+    if text.isascii():
+        return text.translate(_ASCII_TABLE), None
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        if char.isascii():
+            chars.append(_ASCII_TABLE[ord(char)])
+            offsets.append(index)
+            continue
+        for out in unidecode(char).lower():
+            chars.append(out if out.isalnum() and out.isascii() else ("|" if out in _HARD_BREAKS else " "))
+            offsets.append(index)
+    return "".join(chars), offsets
+
+
+def canonical(word: str) -> str:
+    """Word key for matching: a final plural s/x is optional on words over 3 letters."""
+    if len(word) > 3 and word[-1] in "sx":
+        return word[:-1]
+    return word
+
+
+def phrase_key(term: str) -> tuple[str, ...]:
+    norm, _ = normalise(term)
+    return tuple(canonical(w) for w in _TOKEN.findall(norm))
+
+
+# ------------------------------------------------------------------ the matcher
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a phrase means: an organisation name, a benefit, a helper, or nothing."""
+
+    kind: str  # "org", "benefit", "helper", "ignore"
+    code: str
+    weight: float
+    reason: str
+    upper_only: bool = False
+
+
+@dataclass
+class Match:
+    start_token: int
+    end_token: int
+    entries: tuple[Entry, ...]
+    fuzzy: bool = False
+
+
+class Matcher:
+    """Phrase dictionary over word tokens, built once per catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        phrases: dict[tuple[str, ...], list[Entry]] = {}
+
+        def add(term: str, entry: Entry) -> None:
+            key = phrase_key(term)
+            if key:
+                phrases.setdefault(key, []).append(entry)
+
+        for org in catalog.organisations.values():
+            kind = "helper" if org.helper else "org"
+            upper = set(org.upper_only)
+            for term in org.aliases:
+                add(term, Entry(kind, org.code, 1.0, "alias"))
+            for term in org.weak:
+                add(term, Entry(kind, org.code, WEAK_WEIGHT, "hint"))
+            for term in org.acronyms:
+                add(term, Entry(kind, org.code, 1.0, "acronym", term in upper))
+        for benefit in catalog.benefits.values():
+            upper = set(benefit.upper_only)
+            for term in benefit.terms:
+                add(term, Entry("benefit", benefit.code, benefit.weight, f"benefit:{benefit.code}", term in upper))
+            for term in benefit.weak:
+                add(term, Entry("benefit", benefit.code, WEAK_WEIGHT, f"benefit:{benefit.code}", term in upper))
+        for term in catalog.ignore:
+            add(term, Entry("ignore", "", 0.0, "ignore"))
+
+        self.by_first: dict[str, list[tuple[tuple[str, ...], tuple[Entry, ...]]]] = {}
+        for key, entries in phrases.items():
+            self.by_first.setdefault(key[0], []).append((key, tuple(_dedupe(entries))))
+        for candidates in self.by_first.values():
+            candidates.sort(key=lambda item: -len(item[0]))
+        self.vocabulary = {w for key in phrases for w in key if len(w) >= 6}
+        self.one_edit: dict[str, str | None] = {}
+        for word in self.vocabulary:
+            for variant in _deletions(word):
+                previous = self.one_edit.get(variant, word)
+                self.one_edit[variant] = word if previous == word else None
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word one typo away from ``word`` (7+ letters), if unique."""
+        if len(word) < 7 or word in self.vocabulary:
+            return None
+        found: set[str] = set()
+        target = self.one_edit.get(word)  # a letter is missing
+        if target:
+            found.add(target)
+        for variant in _deletions(word):
+            if variant in self.vocabulary:  # a letter too many
+                found.add(variant)
+            target = self.one_edit.get(variant)  # a letter replaced
+            if target and target != word:
+                found.add(target)
+        return found.pop() if len(found) == 1 else None
+
+    def scan(self, words: list[str]) -> list[Match]:
+        """Longest non-overlapping phrase matches over the token list."""
+        corrected: dict[int, str] = {}
+        candidates: list[Match] = []
+        for i, word in enumerate(words):
+            options = self.by_first.get(word)
+            fuzzy = False
+            if options is None:
+                fixed = self.correct(word)
+                if fixed is None:
+                    continue
+                corrected[i] = fixed
+                options = self.by_first.get(fixed)
+                fuzzy = True
+                if options is None:
+                    continue
+            for key, entries in options:
+                n = len(key)
+                if i + n > len(words):
+                    continue
+                typo = fuzzy
+                for k in range(1, n):
+                    if words[i + k] == key[k]:
+                        continue
+                    if self.correct(words[i + k]) != key[k]:
+                        break
+                    typo = True
+                else:
+                    candidates.append(Match(i, i + n, entries, typo))
+                    break
+        candidates.sort(key=lambda m: (-(m.end_token - m.start_token), m.start_token))
+        taken = [False] * len(words)
+        kept: list[Match] = []
+        for match in candidates:
+            if any(taken[match.start_token : match.end_token]):
+                continue
+            for k in range(match.start_token, match.end_token):
+                taken[k] = True
+            kept.append(match)
+        kept.sort(key=lambda m: m.start_token)
+        return kept
+
+
+def _deletions(word: str) -> Iterable[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _dedupe(entries: list[Entry]) -> list[Entry]:
+    seen: dict[tuple[str, str], Entry] = {}
+    for entry in entries:
+        key = (entry.kind, entry.code)
+        if key not in seen or entry.weight > seen[key].weight:
+            seen[key] = entry
+    return list(seen.values())
+
+
+def matcher_for(catalog: Catalog) -> Matcher:
+    matcher = catalog._cache.get("matcher")
+    if matcher is None:
+        matcher = Matcher(catalog)
+        catalog._cache["matcher"] = matcher
+    return matcher  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ context
+
+_SKIP = frozenset(
+    "a au aux la le l les de d du des un une mon ma mes son sa ses notre nos votre vos leur leurs "
+    "en chez avec par pour cette ce cet ces".split()
+)
+_COPULA_NEGATION = re.compile(
+    r"\b(?:n est|ne sont|ne suis|s agit|ne concerne|ne releve|ne depend|ne vient|ne parle|n ai rien a voir)"
+    r" (?:pas|plus)\b"
+)
+_NOT_NEGATING_BEFORE_PAS = frozenset({"toujours", "encore", "jamais", "rien"})
+_NOT_NEGATING_AFTER_PAS = frozenset(
+    "normal normale accord que qui possible logique acceptable juste recu eu touche verse paye".split()
+)
+_IN_PASSING_AFTER = re.compile(
+    r"^[^|]{0,40}?\b(?:m|nous|l|les|me|m ont|nous ont|ma|mon)?\s*(?:a|ont|avait|avaient)?\s*"
+    r"(?:oriente|orientee|orientes|renvoye|renvoyee|renvoie|renvoient|redirige|redirigee|dirige|dirigee|"
+    r"conseille|conseillee|envoie vers|envoye vers|envoyee vers|donne votre|donne vos|transmis votre|"
+    r"parle de vous|indique votre|dit d appeler|dit de contacter|dit de voir|dit de m adresser|dit de vous|"
+    r"dit d ecrire|dit d aller|dit de passer|dit de me tourner|dit que ce n etait pas|dit que ca ne|"
+    r"dit que cela ne|dit que c etait a)\b"
+)
+_IN_PASSING_BEFORE = re.compile(
+    r"\b(?:oriente|orientee|orientes|envoye|envoyee|adresse|adressee|recommande|recommandee) (?:par|vers vous par)"
+    r"|\bconseils? d|\bde la part d|\bdeja (?:appele|contacte|ecrit|relance|vu|ete|passe|essaye|tente)"
+    r"|\bcomme (?:me l a|l a) dit"
+)
+_TOWARDS = re.compile(r"\b(?:vers|aupres d[eu]?|contacter|appeler|joindre|saisir)\s*(?:(?:la|le|l|les|de|du|des)\s*)*$")
+_CLOSING = re.compile(
+    r"\b(?:cordialement|bien a vous|bien a toi|salutations|sentiments|merci d avance|merci par avance|"
+    r"bonne journee|bonne soiree|veuillez agreer|je vous remercie|en vous remerciant|merci beaucoup)\b"
+)
+_DASH_SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
+
+
+def is_negated(norm: str, start: int) -> bool:
+    """True when the words just before ``start`` deny the match.
+
+    Denials: "ce n'est pas la CAF", "il ne s'agit pas de ...", "je ne suis pas
+    à la MSA", "pas de RSA", "non pas la CAF". Complaints are not denials:
+    "toujours pas de RSA", "je n'ai pas reçu de réponse de la CAF", "ce n'est
+    pas normal que la CAF ...".
+    """
+    clause = norm[max(0, start - 80) : start]
+    cut = max(clause.rfind("|"), clause.rfind(","))
+    words = _TOKEN.findall(clause[cut + 1 :])
+    core = [w for w in words if w not in _SKIP]
+    if not core:
+        return False
+    if core[-1] == "non":
+        return True
+    if "pas" not in words:
+        return False
+    at = len(words) - 1 - words[::-1].index("pas")
+    before = words[at - 1] if at >= 1 else ""
+    after = words[at + 1 :]
+    after_core = [w for w in after if w not in _SKIP]
+    if before in _NOT_NEGATING_BEFORE_PAS or any(w in _NOT_NEGATING_AFTER_PAS for w in after_core):
+        return False
+    copula = bool(_COPULA_NEGATION.search(" ".join(words[max(0, at - 4) : at + 1])))
+    if not after_core:  # "pas de RSA", "ce n'est pas la CAF"
+        return copula or bool(after and after[0] in ("de", "d", "du", "des"))
+    return copula and len(after_core) <= 2  # "ce n'est pas un problème avec la CAF"
+
+
+def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
+    """True for a mention that is not the request ("X m'a orientée vers vous")."""
+    before = norm[max(0, start - 60) : start]
+    cut = before.rfind("|")
+    before = before[cut + 1 :]
+    if _TOWARDS.search(before):
+        return False  # "... m'a orientée vers la CPAM": the CPAM is where the request goes
+    after = norm[end : min(next_start, end + 80)]
+    if _IN_PASSING_AFTER.search(after):
+        return True
+    return bool(_IN_PASSING_BEFORE.search(before))
+
+
+def signature_start(analysed: str, norm: str, offsets: list[int] | None) -> int:
+    """Offset in the analysed text where the writer's signature starts (len if none).
+
+    The last closing formula ("Cordialement", "Bien à vous", ...) or a "-- " line,
+    when it is near the end (at most 8 lines and 500 characters follow).
+    """
+    best = len(analysed)
+    for match in _CLOSING.finditer(norm):
+        origin = match.start() if offsets is None else offsets[match.start()]
+        best = origin
+    dash = None
+    for dash in _DASH_SIGNATURE.finditer(analysed):
+        pass
+    if dash is not None and (best == len(analysed) or dash.start() > best):
+        best = dash.start()
+    tail = analysed[best:]
+    if len(tail) > 500 or tail.count("\n") > 8:
+        return len(analysed)
+    return best
+
+
+# ------------------------------------------------------------------ classify
+
+
+def _find_areas(analysed: str, aidant_signature: str | None) -> list[AreaMatch]:
+    """Areas from routing.geography when it is installed; never raises."""
+    if _geo_find_areas is None:
+        return []
+    try:
+        found = list(_geo_find_areas(analysed, sender_signature=aidant_signature) or [])
+    except Exception:  # hostile input must not stop routing; areas are then unknown
+        return []
+    found.sort(key=lambda a: 0 if getattr(a, "role", "person") == "person" else 1)
+    return found
+
+
+def sender_domain(sender: str | None) -> str:
+    if not sender:
+        return ""
+    address = sender.strip()
+    if "<" in address and ">" in address:
+        address = address[address.rfind("<") + 1 : address.rfind(">")]
+    return address.rsplit("@", 1)[1].strip().lower() if "@" in address else ""
+
+
+def classify(
+    text: str,
+    *,
+    subject: str = "",
+    sender: str | None = None,
+    aidant_signature: str | None = None,
+    catalog: Catalog | None = None,
+    find_areas: Callable[..., list[AreaMatch]] | None = None,
+) -> Decision:
+    """Which organisations and areas this request involves, and how sure we are.
+
+    ``find_areas`` replaces routing.geography (tests, or a caller with its own
+    areas); evidence offsets refer to ``subject + "\\n" + text``.
+    """
+    catalog = catalog or load_catalog()
+    matcher = matcher_for(catalog)
+    analysed = f"{subject or ''}\n{text or ''}"
+    norm, offsets = normalise(analysed)
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(norm)]
+    words = [canonical(norm[s:e]) for s, e in spans]
+    matches = matcher.scan(words)
+
+    def origin(i: int) -> int:
+        return i if offsets is None else offsets[i]
+
+    def origin_end(i: int) -> int:  # i is an exclusive end in norm
+        return i if offsets is None else offsets[i - 1] + 1
+
+    subject_end = len(subject or "")
+    sign_start = signature_start(analysed, norm, offsets)
+    evidence: dict[str, list[Evidence]] = {}
+    helpers_seen: list[str] = []
+
+    for index, match in enumerate(matches):
+        n_start = spans[match.start_token][0]
+        n_end = spans[match.end_token - 1][1]
+        start, end = origin(n_start), origin_end(n_end)
+        piece = analysed[start:end]
+        next_start = spans[matches[index + 1].start_token][0] if index + 1 < len(matches) else len(norm)
+        negated = in_passing = False
+        context_checked = False
+        for entry in match.entries:
+            if entry.kind == "ignore":
+                continue
+            if entry.upper_only and piece != piece.upper():
+                continue
+            if entry.kind == "helper":
+                helpers_seen.append(entry.code)
+                continue
+            if not context_checked:
+                negated = is_negated(norm, n_start)
+                in_passing = not negated and is_in_passing(norm, n_start, n_end, next_start)
+                context_checked = True
+            weight, reason = entry.weight, entry.reason
+            if negated:  # a denied name counts against; a denied benefit just does not count
+                weight = WEIGHT_NEGATED if entry.kind == "org" else 0.0
+                reason = f"negated:{reason}"
+            elif in_passing:
+                weight, reason = WEIGHT_IN_PASSING, f"in-passing:{reason}"
+            elif start >= sign_start:
+                weight, reason = weight * SIGNATURE_FACTOR, f"signature:{reason}"
+            elif end <= subject_end:
+                weight = weight * SUBJECT_FACTOR
+            if match.fuzzy:
+                weight, reason = weight * FUZZY_FACTOR if weight > 0 else weight, f"{reason}~typo"
+            codes = [entry.code] if entry.kind == "org" else list(catalog.benefits[entry.code].organisations)
+            for code in codes:
+                evidence.setdefault(code, []).append(Evidence(piece, start, end, reason, round(weight, 3)))
+
+    domain = sender_domain(sender)
+    if domain:
+        org = catalog.by_sender_domain(domain)
+        if org is not None and not org.helper:
+            evidence.setdefault(org.code, []).append(Evidence(domain, -1, -1, "sender-domain", SENDER_DOMAIN_WEIGHT))
+
+    _move_regime_benefits_to_msa(evidence, catalog)
+    areas = (find_areas(analysed, sender_signature=aidant_signature) if find_areas else _find_areas(analysed, aidant_signature))
+    retirement_area_unknown = _split_retirement(evidence, areas)
+    return _decide(evidence, areas, retirement_area_unknown, catalog)
+
+
+def _raw(items: list[Evidence]) -> float:
+    return max(0.0, sum(e.weight for e in items))
+
+
+def _move_regime_benefits_to_msa(evidence: dict[str, list[Evidence]], catalog: Catalog) -> None:
+    """An agricultural-regime person gets RSA, IJ, retraite, ... from the MSA."""
+    msa = [e for e in evidence.get("MSA", []) if e.weight > 0 and not e.reason.startswith("benefit:")]
+    if _raw(msa) < 0.5:
+        return
+    for code in REGIME_GENERAL:
+        kept = []
+        for item in evidence.get(code, []):
+            benefit = item.reason.split(":", 1)[1].split("~")[0] if item.reason.startswith("benefit:") else ""
+            if benefit and catalog.benefits[benefit].regime:
+                evidence.setdefault("MSA", []).append(item)
+            else:
+                kept.append(item)
+        if code in evidence:
+            evidence[code] = kept
+
+
+def _person_area_codes(areas: list[AreaMatch]) -> list[str]:
+    person = [a.code for a in areas if getattr(a, "role", "person") == "person"]
+    return person or [a.code for a in areas]
+
+
+def _split_retirement(evidence: dict[str, list[Evidence]], areas: list[AreaMatch]) -> bool:
+    """Give pooled CARSAT/CNAV evidence to the fund(s) of the person's area(s).
+
+    Returns True when no area is known, so the caller lowers the confidence.
+    """
+    pooled = evidence.pop("CARSAT", []) + evidence.pop("CNAV", [])
+    if not pooled:
+        return False
+    codes = _person_area_codes(areas)
+    funds: list[str] = []
+    if any(c in ILE_DE_FRANCE for c in codes):
+        funds.append("CNAV")
+    if any(c not in ILE_DE_FRANCE for c in codes):
+        funds.append("CARSAT")
+    unknown = not funds
+    if unknown:
+        names_cnav = any(e.text and "cnav" in unidecode(e.text).lower() and e.weight > 0 for e in pooled)
+        funds = ["CNAV" if names_cnav else "CARSAT"]
+    for fund in funds:
+        evidence[fund] = list(pooled)
+    return unknown
+
+
+def _decide(
+    evidence: dict[str, list[Evidence]], areas: list[AreaMatch], retirement_area_unknown: bool, catalog: Catalog
+) -> Decision:
+    raw = {code: _raw(items) for code, items in evidence.items() if code in catalog.organisations}
+    ranked = sorted((code for code in raw if raw[code] > 0 and not catalog.get(code).helper), key=lambda c: -raw[c])
+    if not ranked:
+        return Decision(organisations=[], areas=areas, confidence=0.0, triage=True)
+    best = raw[ranked[0]]
+    chosen = [c for c in ranked if raw[c] >= SELECT_MIN and raw[c] >= SELECT_RATIO * best][:SELECT_MAX]
+    if not chosen:
+        chosen = [ranked[0]]
+    confidence = 1.0 - math.exp(-best)
+    if retirement_area_unknown and any(c in RETIREMENT for c in chosen):
+        confidence *= UNKNOWN_RETIREMENT_AREA_FACTOR
+    organisations = [OrganisationScore(code, round(1.0 - math.exp(-raw[code]), 3), evidence[code]) for code in chosen]
+    return Decision(organisations=organisations, areas=areas, confidence=round(confidence, 3), triage=confidence < THRESHOLD)
