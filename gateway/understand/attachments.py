@@ -25,7 +25,7 @@ import filetype
 from .bigparts import LiftedMail
 from .limits import Limits
 from .model import Attachment
-from .parse import decode_bytes, decode_header_value
+from .parse import decode_8bit, decode_bytes, decode_header_value
 
 MAX_FILENAME_CHARS = 150
 
@@ -109,6 +109,9 @@ class PartWalker:
         payload = part.get_payload()
         if isinstance(payload, list) and content_type not in MESSAGE_TYPES:
             return [] if content_type in REPORT_TYPES else [child for child in payload if isinstance(child, Message)]
+        if content_type.startswith("multipart/"):  # boundary missing: the body is read as text
+            self._add_body(part, "text/plain", found)
+            return []
         if content_type in MESSAGE_TYPES:
             self._attach_message(part, payload, found)
             return []
@@ -285,10 +288,25 @@ def _charset(part: Message) -> str | None:
 
 
 def _filename(part: Message) -> str | None:
+    """The part's filename, RFC 2231 and RFC 2047 decoded, 8-bit bytes guessed.
+
+    Read through a compat32 copy of the two headers: ``policy.default`` has
+    already replaced undecodable 8-bit bytes by U+FFFD, compat32 keeps them
+    so ``decode_header_value`` can try windows-1252.
+    """
     try:
-        name = part.get_filename()
+        shadow = Message()
+        for key, value in part.raw_items():
+            if key.lower() in ("content-disposition", "content-type"):
+                shadow[key] = decode_8bit(str(value))
+        name = shadow.get_filename()
     except Exception:
         name = None
+    if not name:
+        try:
+            name = part.get_filename()
+        except Exception:
+            name = None
     if not name:
         return None
     return decode_header_value(str(name))

@@ -228,7 +228,7 @@ def decode_bytes(data: bytes, declared: str | None = None, defects: list[str] | 
 def decode_header_value(value: str, defects: list[str] | None = None, name: str = "header") -> str:
     """Plain text of one header: 8-bit bytes guessed, RFC 2047 words decoded."""
     try:
-        text = _decode_8bit(str(value))
+        text = decode_8bit(str(value))
         if "=?" in text:
             text = _BETWEEN_WORDS.sub(r"\1\2", text)
             text = _ENCODED_WORD.sub(lambda m: _decode_word(m, defects, name), text)
@@ -239,7 +239,7 @@ def decode_header_value(value: str, defects: list[str] | None = None, name: str 
         return str(value).encode("utf-8", "replace").decode("utf-8", "replace")
 
 
-def _decode_8bit(text: str) -> str:
+def decode_8bit(text: str) -> str:
     """Undo the parser's surrogate escapes: the raw header bytes, decoded."""
     if not any("\udc80" <= ch <= "\udcff" for ch in text):
         return text
@@ -269,7 +269,7 @@ def parse_addresses(raw_value: str) -> list[Address]:
     """Mailboxes of an address header, emails lower-cased, names decoded."""
     if not raw_value:
         return []
-    text = _decode_8bit(raw_value)
+    text = decode_8bit(raw_value)
     try:
         pairs = email.utils.getaddresses([text])
     except Exception:
