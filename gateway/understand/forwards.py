@@ -1,0 +1,353 @@
+"""Forwarded mail: find the original inside a "TR :" / "Fwd:" body.
+
+France Services agents forward what a person sent them. The original sender
+becomes the requester, the forwarder an aidant, and the forwarder's own words
+above the forward are kept as their note. This module only reads the text
+body; an attached ``message/rfc822`` is handled by the parser.
+
+``find_forward(subject, text)`` looks for the first (outermost) forward in
+the body:
+
+- banners that only a forward carries ("---------- Message transféré
+  ---------", "-------- Forwarded Message --------", "Début du message
+  réexpédié :", "Begin forwarded message:", "----- Message transmis -----")
+  are a forward whatever the subject says;
+- markers shared with replies ("-----Message d'origine-----", an Outlook
+  underscores line followed by headers, a bare "De : / Envoyé : / Objet :"
+  block, "Le … X <x@y> a écrit :") count only when the subject is a forward
+  subject ("TR :", "Fwd:", "RE: TR:" …), because a reply quotes its history
+  the same way.
+
+Hand-written (measured, ``benchmarks/forward_eval.py``): no maintained
+Python library does this; the reference (crisp-oss/email-forward-parser) is
+JavaScript. Scores are in ``docs/understanding.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+
+from gateway.understand.model import Address
+from gateway.understand.trim import split_reply
+
+__all__ = ["ForwardedText", "find_forward", "is_forward_subject", "parse_address"]
+
+
+@dataclass
+class ForwardedText:
+    """The original mail found in a forward's body, and the forwarder's note."""
+
+    sender: Address | None
+    subject: str
+    date: str
+    text: str
+    note: str
+
+
+# --- subjects ----------------------------------------------------------------
+_REPLY_OR_FORWARD_PREFIX_RE = re.compile(
+    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?P<p>re|tr|fwd?|fw|transf|wg|rv|enc|aw|sv|vs|réf|ref)\s*(?:\[\d+\])?\s*:\s*",
+    re.IGNORECASE,
+)
+_FORWARD_PREFIXES = {"tr", "fwd", "fw", "transf", "wg", "rv", "enc"}
+
+
+def _split_prefixes(subject: str) -> tuple[list[str], str]:
+    """Leading "RE:", "TR :", "Fwd:" prefixes (lower-cased) and the rest."""
+    prefixes = []
+    rest = subject or ""
+    for _ in range(20):  # bounded: hostile subjects cannot loop forever
+        m = _REPLY_OR_FORWARD_PREFIX_RE.match(rest)
+        if not m:
+            break
+        prefixes.append(m.group("p").lower())
+        rest = rest[m.end():]
+    return prefixes, rest.strip()
+
+
+_REPLY_PREFIXES = {"re", "aw", "sv", "vs", "réf", "ref"}
+
+
+def is_reply_subject(subject: str) -> bool:
+    """True when the first prefix is a reply one ("RE:", "AW:", "Réf :")."""
+    prefixes, _ = _split_prefixes(subject)
+    return bool(prefixes) and prefixes[0] in _REPLY_PREFIXES and not is_forward_subject(subject)
+
+
+def is_forward_subject(subject: str) -> bool:
+    """True for "TR :", "Tr:", "Fwd:", "FW:", "RE: TR:" … in any case and spacing."""
+    prefixes, _ = _split_prefixes(subject)
+    return any(p in _FORWARD_PREFIXES for p in prefixes)
+
+
+def strip_subject_prefixes(subject: str) -> str:
+    """The subject without its "RE:" / "TR :" / "Fwd:" prefixes."""
+    return _split_prefixes(subject)[1]
+
+
+# --- addresses ---------------------------------------------------------------
+_EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_NAME_STRIP = " \t\"'«»“”<>[]()\u00a0,;"
+
+
+def parse_address(value: str) -> Address | None:
+    """``Nom <a@b>``, ``a@b``, ``Nom [mailto:a@b]``, ``Nom <mailto:a@b>``,
+    ``"Nom" <a@b<mailto:a@b>>`` → Address(lower-cased email, name)."""
+    value = (value or "").strip()[:1000]
+    m = _EMAIL_RE.search(value)
+    if not m:
+        return None
+    email = m.group(0).lower().strip(".")
+    cut = len(value)
+    for sep in ("<", "[", m.group(0)):
+        pos = value.find(sep)
+        if pos != -1:
+            cut = min(cut, pos)
+    name = value[:cut].strip(_NAME_STRIP)
+    if name.lower().startswith("mailto:"):
+        name = ""
+    if name.lower() == email:
+        name = ""
+    return Address(email=email, name=name)
+
+
+# --- markers -------------------------------------------------------------------
+_QUOTE_PREFIX_RE = re.compile(r"^[ \t]*>[ \t]?")
+
+#: Banners only forwards carry.
+_FORWARD_BANNER_RE = re.compile(
+    r"^[ \t>*]*(?:"
+    r"-{2,}[ \t]*(?:Forwarded message|Forwarded Message|Message transféré|Message transfere"
+    r"|Mail transféré|Message transmis|Courriel transféré|Weitergeleitete Nachricht"
+    r"|Mensaje reenviado|Messaggio inoltrato|Doorgestuurd bericht)[ \t]*-{2,}"
+    r"|Début du message (?:réexpédié|transféré)[ \t\u00a0]*:"
+    r"|Begin forwarded message[ \t]*:"
+    r"|Forwarded message[ \t]*:"
+    r")",
+    re.IGNORECASE,
+)
+#: Banners replies use as well: a forward only with a forward subject.
+_ORIGINAL_BANNER_RE = re.compile(
+    r"^[ \t>*]*-{2,}[ \t]*(?:Original Message|Message d'origine|Message d’origine|Mail original"
+    r"|Message original|Courriel original|Ursprüngliche Nachricht|Mensaje original"
+    r"|Messaggio originale|Oorspronkelijk bericht)[ \t]*-{2,}",
+    re.IGNORECASE,
+)
+_UNDERSCORES_RE = re.compile(r"^[ \t>]*_{10,}[ \t]*$")
+
+_FROM_LABELS = r"De|From|Expéditeur|Von|Van|Da|Fra|Från|Od|Lähettäjä|Feladó"
+_SUBJECT_LABELS = r"Objet|Sujet|Subject|Betreff|Asunto|Assunto|Oggetto|Onderwerp|Emne|Ämne|Temat|Aihe|Tárgy"
+_DATE_LABELS = (
+    r"Date|Envoyé le|Envoyé|Sent|Datum|Fecha|Data|Gesendet|Dato|Enviado|Enviada em|Skickat|Sendt"
+    r"|Päivämäärä|Dátum|Lähetetty"
+)
+_OTHER_LABELS = (
+    r"À|A|Pour|To|Cc|Cci|Bcc|Copie à|Copie|Reply-To|Répondre à|An|Aan|Para|Til|Till|Kopie|CC"
+    r"|Destinataire|Destinataires|Priorité|Importance"
+)
+_HEADER_RE = re.compile(
+    rf"^[ \t*]*(?P<label>{_FROM_LABELS}|{_SUBJECT_LABELS}|{_DATE_LABELS}|{_OTHER_LABELS})"
+    r"[ \t\u00a0*]*:[ \t\u00a0]*(?P<value>.*)$",
+    re.IGNORECASE,
+)
+_FROM_RE = re.compile(rf"^(?:{_FROM_LABELS})$", re.IGNORECASE)
+_SUBJECT_RE = re.compile(rf"^(?:{_SUBJECT_LABELS})$", re.IGNORECASE)
+_DATE_RE = re.compile(rf"^(?:{_DATE_LABELS})$", re.IGNORECASE)
+
+#: "Le 28/10/2021 12:46, « John Doe » <john.doe@acme.com> a écrit :"
+_WROTE_RE = re.compile(
+    r"^[ \t>]*(?:Le|On)\s(?P<head>.{1,300}?)\s(?:a\s+écrit|wrote)[ \t\u00a0]*:?[ \t]*$",
+    re.IGNORECASE,
+)
+#: Yahoo puts every header on the banner's own line, glued together.
+_INLINE_LABEL_RE = re.compile(
+    rf"(?P<label>{_FROM_LABELS}|{_SUBJECT_LABELS}|{_DATE_LABELS}|À|To|Cc)[ \t\u00a0]?:[ \t\u00a0]"
+)
+
+_MAX_LINE = 2000
+
+
+@dataclass
+class _Marker:
+    index: int  # line of the banner (or of the first header)
+    strong: bool  # a forward whatever the subject says
+    kind: str  # "banner", "headers", "wrote"
+
+
+def _unquote(line: str) -> str:
+    return _QUOTE_PREFIX_RE.sub("", line, count=1)
+
+
+def _is_header(line: str) -> bool:
+    return len(line) <= _MAX_LINE and _HEADER_RE.match(_unquote(line)) is not None
+
+
+def _header_block_at(lines: list[str], i: int) -> bool:
+    """At least two header lines, one of them a From, start at line ``i``."""
+    labels = []
+    j = i
+    while j < len(lines) and j < i + 12 and _is_header(lines[j]):
+        m = _HEADER_RE.match(_unquote(lines[j]))
+        assert m is not None
+        labels.append(m.group("label"))
+        j += 1
+    return len(labels) >= 2 and any(_FROM_RE.match(lab) for lab in labels)
+
+
+def _find_marker(lines: list[str]) -> _Marker | None:
+    for i, line in enumerate(lines):
+        if len(line) > _MAX_LINE:
+            continue
+        bare = _unquote(line)
+        if _FORWARD_BANNER_RE.match(bare):
+            return _Marker(i, True, "banner")
+        if _ORIGINAL_BANNER_RE.match(bare):
+            return _Marker(i, False, "banner")
+        if _UNDERSCORES_RE.match(line):
+            k = i + 1
+            while k < len(lines) and not lines[k].strip():
+                k += 1
+            if k < len(lines) and _header_block_at(lines, k):
+                return _Marker(i, False, "banner")
+        if _HEADER_RE.match(bare) and _header_block_at(lines, i):
+            return _Marker(i, False, "headers")
+        if _WROTE_RE.match(line) and _EMAIL_RE.search(line):
+            return _Marker(i, False, "wrote")
+    return None
+
+
+def _read_headers(lines: list[str], start: int) -> tuple[dict[str, str], int]:
+    """Header lines from ``start`` (blank lines before them skipped); returns
+    the headers found (first of each kind) and the index after the block."""
+    i = start
+    while i < len(lines) and i < start + 4 and not _unquote(lines[i]).strip():
+        i += 1
+    headers: dict[str, str] = {}
+    last = None
+    while i < len(lines):
+        line = _unquote(lines[i]) if len(lines[i]) <= _MAX_LINE else ""
+        m = _HEADER_RE.match(line)
+        if m:
+            last = _header_kind(m.group("label"))
+            headers.setdefault(last, m.group("value").strip())
+            i += 1
+            continue
+        # a wrapped value (long To:/Cc: lists) when another header follows
+        if line.strip() and last and i + 1 < len(lines) and _is_header(lines[i + 1]):
+            i += 1
+            continue
+        break
+    return headers, i
+
+
+def _header_kind(label: str) -> str:
+    if _FROM_RE.match(label):
+        return "from"
+    if _SUBJECT_RE.match(label):
+        return "subject"
+    if _DATE_RE.match(label):
+        return "date"
+    return label.lower()
+
+
+def _read_inline_headers(rest: str) -> dict[str, str]:
+    """Yahoo: "De : X <x@y>À : …Envoyé : …Objet : …" on one line."""
+    headers: dict[str, str] = {}
+    matches = list(_INLINE_LABEL_RE.finditer(rest[:_MAX_LINE]))
+    for n, m in enumerate(matches):
+        end = matches[n + 1].start() if n + 1 < len(matches) else len(rest)
+        headers.setdefault(_header_kind(m.group("label")), rest[m.end():end].strip())
+    return headers
+
+
+def _body_from(lines: list[str]) -> str:
+    """The original's text: one level of ">" removed when most of it is
+    quoted (Apple Mail, MailMate), indentation removed (Outlook 2019)."""
+    non_empty = [ln for ln in lines if ln.strip()]
+    quoted = [ln for ln in non_empty if _QUOTE_PREFIX_RE.match(ln)]
+    if non_empty and len(quoted) * 2 >= len(non_empty):
+        lines = [_unquote(ln) for ln in lines]
+    return textwrap.dedent("\n".join(lines)).strip()
+
+
+def _parse_wrote_line(line: str) -> tuple[Address | None, str]:
+    """Sender and date out of "Le DATE, Nom <a@b> a écrit :"."""
+    m = _WROTE_RE.match(line)
+    head = m.group("head") if m else line
+    found = parse_address(head)
+    if found is None:
+        return None, ""
+    before = head
+    for sep in ("<", "[", found.email):
+        pos = before.lower().find(sep)
+        if pos != -1:
+            before = before[:pos]
+    if "," not in before:
+        return Address(email=found.email), ""
+    date = before[: before.rindex(",")].strip()
+    name = before[before.rindex(",") + 1:].strip(_NAME_STRIP)
+    return Address(email=found.email, name=name), date
+
+
+def _note_above(lines: list[str], index: int) -> str:
+    above = "\n".join(lines[:index]).strip()
+    if not above:
+        return ""
+    kept, _ = split_reply(above)
+    return kept
+
+
+def _weak_marker_counts(marker: _Marker, lines: list[str], subject: str) -> bool:
+    """A marker replies share counts with a forward subject, or, for an
+    unquoted header block, when the subject is not a reply's either (clients
+    that forward without "TR :", subjects edited by the forwarder)."""
+    if is_forward_subject(subject):
+        return True
+    if is_reply_subject(subject) or marker.kind == "wrote":
+        return False
+    return not _QUOTE_PREFIX_RE.match(lines[marker.index])
+
+
+def find_forward(subject: str, text: str) -> ForwardedText | None:
+    """The original mail forwarded in ``text``, or None when it is not a forward."""
+    if not text or not text.strip():
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    lines = text.split("\n")
+    marker = _find_marker(lines)
+    if marker is None:
+        return None
+    if not marker.strong and not _weak_marker_counts(marker, lines, subject or ""):
+        return None
+
+    sender: Address | None = None
+    date = ""
+    original_subject = ""
+    if marker.kind == "wrote":
+        sender, date = _parse_wrote_line(lines[marker.index])
+        body_start = marker.index + 1
+    else:
+        if marker.kind == "headers":
+            headers, body_start = _read_headers(lines, marker.index)
+        else:
+            banner = _unquote(lines[marker.index])
+            rest = _FORWARD_BANNER_RE.sub("", banner, count=1)
+            rest = _ORIGINAL_BANNER_RE.sub("", rest, count=1).strip()
+            if rest and _INLINE_LABEL_RE.search(rest):
+                headers, body_start = _read_inline_headers(rest), marker.index + 1
+            else:
+                headers, body_start = _read_headers(lines, marker.index + 1)
+        sender = parse_address(headers.get("from", ""))
+        date = headers.get("date", "")
+        original_subject = headers.get("subject", "")
+    if not original_subject:
+        original_subject = strip_subject_prefixes(subject or "")
+    return ForwardedText(
+        sender=sender,
+        subject=original_subject,
+        date=date,
+        text=_body_from(lines[body_start:]),
+        note=_note_above(lines, marker.index),
+    )
