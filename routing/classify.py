@@ -62,6 +62,7 @@ SELECT_MAX = 4
 WEIGHT_IN_PASSING = 0.15
 WEIGHT_NEGATED = -0.6
 SIGNATURE_FACTOR = 0.3
+CONCESSION_FACTOR = 0.5
 SUBJECT_FACTOR = 1.2
 SENDER_DOMAIN_WEIGHT = 0.5
 FUZZY_FACTOR = 0.8
@@ -268,12 +269,19 @@ _COPULA_NEGATION = re.compile(
     r"\b(?:n est|ne sont|ne suis|s agit|ne concerne|ne releve|ne depend|ne vient|ne parle|n ai rien a voir)"
     r" (?:pas|plus)\b"
 )
+_DENIED_PROBLEM = re.compile(
+    r"\b(?:pas|aucun|plus) (?:de |d )?(?:probleme|souci|litige|difficulte|question)s? (?:avec|de|du|d|cote)(?: (?:la|le|l|les))?\s*$"
+)
+_CONCESSION = re.compile(
+    r"\b(?:alors que|bien que|meme si|puisque) (?:je|j|nous|il|elle) (?:suis|sommes|est|etais|touche|touchons|percois|"
+    r"beneficie|beneficions) "
+)
 _NOT_NEGATING_BEFORE_PAS = frozenset({"toujours", "encore", "jamais", "rien"})
 _NOT_NEGATING_AFTER_PAS = frozenset(
     "normal normale accord que qui possible logique acceptable juste recu eu touche verse paye".split()
 )
 _IN_PASSING_AFTER = re.compile(
-    r"^[^|]{0,40}?\b(?:m|nous|l|les|me|m ont|nous ont|ma|mon)?\s*(?:a|ont|avait|avaient)?\s*"
+    r"^[^|]{0,40}?\b(?:m|nous|l|les|me)\s*(?:a|ont|avait|avaient)?\s*"
     r"(?:oriente|orientee|orientes|renvoye|renvoyee|renvoie|renvoient|redirige|redirigee|dirige|dirigee|"
     r"conseille|conseillee|envoie vers|envoye vers|envoyee vers|donne votre|donne vos|transmis votre|"
     r"parle de vous|indique votre|dit d appeler|dit de contacter|dit de voir|dit de m adresser|dit de vous|"
@@ -307,6 +315,8 @@ def is_negated(norm: str, start: int) -> bool:
     core = [w for w in words if w not in _SKIP]
     if not core:
         return False
+    if _DENIED_PROBLEM.search(" ".join(words)):  # "je n'ai pas de problème avec la CAF"
+        return True
     if core[-1] == "non":
         return True
     if "pas" not in words:
@@ -321,6 +331,13 @@ def is_negated(norm: str, start: int) -> bool:
     if not after_core:  # "pas de RSA", "ce n'est pas la CAF"
         return copula or bool(after and after[0] in ("de", "d", "du", "des"))
     return copula and len(after_core) <= 2  # "ce n'est pas un problème avec la CAF"
+
+
+def is_concession(norm: str, start: int) -> bool:
+    """True for a status given as background: "... alors que je suis au RSA"."""
+    clause = norm[max(0, start - 40) : start]
+    clause = clause[max(clause.rfind("|"), clause.rfind(",")) + 1 :]
+    return bool(_CONCESSION.search(clause))
 
 
 def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
@@ -444,6 +461,8 @@ def classify(
                 weight, reason = weight * SIGNATURE_FACTOR, f"signature:{reason}"
             elif end <= subject_end:
                 weight = weight * SUBJECT_FACTOR
+            elif is_concession(norm, n_start):
+                weight, reason = weight * CONCESSION_FACTOR, f"status:{reason}"
             if match.fuzzy:
                 weight, reason = weight * FUZZY_FACTOR if weight > 0 else weight, f"{reason}~typo"
             codes = [entry.code] if entry.kind == "org" else list(catalog.benefits[entry.code].organisations)
