@@ -35,7 +35,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from gateway.understand.automatic import _walk, classify_automatic
+from gateway.understand.automatic import _walk, classify_automatic, content_type
 from gateway.understand.model import Bounce
 
 #: Order in which per-recipient actions are reported: the worst first.
@@ -138,13 +138,13 @@ def dsn_recipients(msg: email.message.Message) -> list[RecipientStatus]:
     found: list[RecipientStatus] = []
     parts = _walk(msg)
     status_parts = [
-        p for p in parts if p.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
+        p for p in parts if content_type(p) in ("message/delivery-status", "message/global-delivery-status")
     ]
     if not status_parts:  # mislabelled reports: DSN fields in a text part
         status_parts = [
             p
             for p in parts
-            if p.get_content_maintype() == "text" and not p.is_multipart() and _looks_like_dsn(_part_text(p))
+            if content_type(p).startswith("text/") and not p.is_multipart() and _looks_like_dsn(_part_text(p))
         ]
     for part in status_parts:
         for fields in _fields_of_text(_part_text(part)):
@@ -179,10 +179,11 @@ def _all_text(msg: email.message.Message, *, skip_embedded: bool) -> str:
     for part in _walk(msg):
         if id(part) in embedded:
             continue
-        if part.get_content_type() == "message/rfc822" and skip_embedded:
+        ctype = content_type(part)
+        if ctype == "message/rfc822" and skip_embedded:
             embedded.update(id(p) for p in _walk(part))
             continue
-        if part.get_content_maintype() == "text" and part.get_content_type() != "text/rfc822-headers":
+        if ctype.startswith("text/") and ctype != "text/rfc822-headers":
             chunks.append(_part_text(part))
     return "\n".join(chunks)
 
@@ -246,7 +247,7 @@ def original_message_id(msg: email.message.Message) -> str | None:
     """Message-ID of the embedded original (a part first, then a text line)."""
     parts = _walk(msg)
     for part in parts[1:]:
-        ctype = part.get_content_type()
+        ctype = content_type(part)
         if ctype in ("message/rfc822", "message/global"):
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else None

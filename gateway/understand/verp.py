@@ -23,7 +23,7 @@ BOUNCE_TAG = "+bounce-"
 #: Hex characters of the HMAC kept in the address (64 bits).
 MAC_LENGTH = 16
 
-_TOKEN = re.compile(r"\+bounce-(\d{1,18})-([0-9a-f]{%d})@" % MAC_LENGTH)
+_TOKEN = re.compile(r"\+bounce-(0|[1-9]\d{0,17})-([0-9a-f]{%d})@" % MAC_LENGTH)
 
 
 def _mac(outbox_id: int, secret: bytes) -> str:
