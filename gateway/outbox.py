@@ -140,20 +140,29 @@ def deliver_due(
 
 
 def claim_next(database: Database, settings: Settings, now: datetime) -> Claimed | None:
-    """Lease the oldest due mail to this worker, or return None."""
+    """Lease the oldest due mail to this worker, or return None.
+
+    One statement, one round trip: ``UPDATE … WHERE id = (SELECT … LIMIT 1
+    FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL, the same without the
+    lock clause under SQLite's single writer.
+    """
+    due = (
+        select(OutboundMail.id)
+        .where(OutboundMail.state == "queued", OutboundMail.next_attempt_at <= now)
+        .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
+        .limit(1)
+    )
+    lease = update(OutboundMail).where(
+        OutboundMail.id == claim(due, database).scalar_subquery()
+    ).values(
+        attempts=OutboundMail.attempts + 1,
+        next_attempt_at=now + timedelta(seconds=lease_seconds(settings)),
+    ).returning(
+        OutboundMail.id, OutboundMail.recipient, OutboundMail.raw, OutboundMail.attempts, OutboundMail.created_at
+    )
     with database.begin() as session:
-        due = (
-            select(OutboundMail)
-            .where(OutboundMail.state == "queued", OutboundMail.next_attempt_at <= now)
-            .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
-            .limit(1)
-        )
-        row = session.scalars(claim(due, database)).first()
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=lease_seconds(settings))
-        return Claimed(row.id, row.recipient, row.raw, row.attempts, row.created_at)
+        row = session.execute(lease, execution_options={"synchronize_session": False}).first()
+    return Claimed(*row) if row is not None else None
 
 
 def attempt(transport: Transport, settings: Settings, mail: Claimed) -> DeliveryError | None:
@@ -186,8 +195,8 @@ def record(
                 OutboundMail.state == "queued",
                 OutboundMail.attempts == mail.attempts,
             )
-            .values(**values)
-            .execution_options(synchronize_session=False)
+            .values(**values),
+            execution_options={"synchronize_session": False},
         )
     if result.rowcount != 1:
         log.warning("outbound mail %s: lease lost during the send, outcome left to the other worker", mail.id)
