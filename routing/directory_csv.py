@@ -605,8 +605,9 @@ def export_directory(session: Session) -> str:
         selectinload(Group.organisation),
         selectinload(Group.areas),
         selectinload(Group.memberships).selectinload(Membership.agent),
-    ).order_by(Group.name)
-    for group in session.scalars(statement):
+    )
+    groups = sorted(session.scalars(statement), key=lambda g: (fold(g.name), g.name))  # same order on every backend
+    for group in groups:
         cells = [
             group.name,
             group.organisation.code if group.organisation else "",
