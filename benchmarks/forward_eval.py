@@ -60,7 +60,8 @@ def check_crisp_row(row: dict) -> dict[str, bool]:
         name = (got.sender.name or None) if got.sender else None
         checks["from"] = addr == want["address"] and (name == want["name"] or want["address"] is None and got.sender is None)
     if "email.body" in exp:
-        checks["body"] = got.text.strip() == exp["email.body"].strip()
+        # one upstream body keeps a stray BOM: compare without it
+        checks["body"] = got.text.strip() == exp["email.body"].replace("\ufeff", "").strip()
     if "email.date" in exp:
         checks["date"] = bool(got.date.strip())
     if "message" in exp:
@@ -102,10 +103,14 @@ def main() -> None:
     per_key_total: Counter[str] = Counter()
     passed = 0
     fr_passed = fr_total = 0
+    fren_passed = fren_total = 0
     for row in rows:
         checks = check_crisp_row(row)
         ok = all(checks.values())
         passed += ok
+        if "_fr_" in row["body_file"] or "_en_" in row["body_file"]:
+            fren_total += 1
+            fren_passed += ok
         if "_fr_" in row["body_file"]:
             fr_total += 1
             fr_passed += ok
@@ -115,6 +120,7 @@ def main() -> None:
         if args.verbose and not ok:
             print("FAIL", row["body_file"], {k: v for k, v in checks.items() if not v})
     print(f"crisp email-forward-parser: rows fully right {passed}/{len(rows)} ({100 * passed / len(rows):.0f} %), French {fr_passed}/{fr_total}")
+    print(f"  French + English rows fully right: {fren_passed}/{fren_total} ({100 * fren_passed / fren_total:.0f} %)")
     for key in per_key_total:
         print(f"  {key:10s} {per_key[key]}/{per_key_total[key]} ({100 * per_key[key] / per_key_total[key]:.0f} %)")
     cases = discourse_cases()

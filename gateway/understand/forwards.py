@@ -48,10 +48,15 @@ class ForwardedText:
 
 # --- subjects ----------------------------------------------------------------
 _REPLY_OR_FORWARD_PREFIX_RE = re.compile(
-    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?P<p>re|tr|fwd?|fw|transf|wg|rv|enc|aw|sv|vs|réf|ref)\s*(?:\[\d+\])?\s*:\s*",
+    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?P<p>re|tr|fwd?|fw|transf|wg|rv|enc|aw|sv|vs|vl|vb|pd|i|redir\.?|videresend|i̇lt|İlt|ilt|réf|ref)\s*(?:\[\d+\])?\s*:\s*",
     re.IGNORECASE,
 )
-_FORWARD_PREFIXES = {"tr", "fwd", "fw", "transf", "wg", "rv", "enc"}
+#: "TR" is French, the others what Outlook writes in other languages
+#: (Italian "I:", Polish "PD:", Swedish "VB:", Danish "VS:", Turkish "İLT:").
+_FORWARD_PREFIXES = {
+    "tr", "fwd", "fw", "transf", "wg", "rv", "enc", "vs", "vl", "vb", "pd", "i", "redir", "redir.",
+    "videresend", "i̇lt", "ilt",
+}
 
 
 def _split_prefixes(subject: str) -> tuple[list[str], str]:
@@ -67,7 +72,7 @@ def _split_prefixes(subject: str) -> tuple[list[str], str]:
     return prefixes, rest.strip()
 
 
-_REPLY_PREFIXES = {"re", "aw", "sv", "vs", "réf", "ref"}
+_REPLY_PREFIXES = {"re", "aw", "sv", "réf", "ref"}
 
 
 def is_reply_subject(subject: str) -> bool:
@@ -89,7 +94,7 @@ def strip_subject_prefixes(subject: str) -> str:
 
 # --- addresses ---------------------------------------------------------------
 _EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-_NAME_STRIP = " \t\"'«»“”<>[]()\u00a0,;"
+_NAME_STRIP = " \t\"'«»“”<>[]()\u00a0,;*"
 
 
 def parse_address(value: str) -> Address | None:
@@ -136,20 +141,33 @@ _ORIGINAL_BANNER_RE = re.compile(
     re.IGNORECASE,
 )
 _UNDERSCORES_RE = re.compile(r"^[ \t>]*_{10,}[ \t]*$")
+#: "-------- Videresendt meddelelse --------", "Anfang der weitergeleiteten
+#: Nachricht:": in any language, a title line directly followed by headers.
+_DASHED_TITLE_RE = re.compile(r"^[ \t>*]*-{2,}[ \t]*[^\W\d_][^-\n]{1,60}?[ \t]*-{2,}[ \t]*")
+_COLON_TITLE_RE = re.compile(r"^[ \t>*]*[^\W\d_][^:@<>\n]{5,60}[ \t\u00a0]*:[ \t]*$")
 
-_FROM_LABELS = r"De|From|Expéditeur|Von|Van|Da|Fra|Från|Od|Lähettäjä|Feladó"
-_SUBJECT_LABELS = r"Objet|Sujet|Subject|Betreff|Asunto|Assunto|Oggetto|Onderwerp|Emne|Ämne|Temat|Aihe|Tárgy"
+_FROM_LABELS = (
+    r"De|From|Expéditeur|Von|Van|Da|Fra|Från|Od|Lähettäjä|Feladó|От|Від кого|Від|Kimden|Gönderen"
+    r"|Šalje|Nadawca|Mittente|Expeditorul|De la|Saatja|Отправитель|Odesílatel"
+)
+_SUBJECT_LABELS = (
+    r"Objet|Sujet|Subject|Betreff|Asunto|Assunto|Oggetto|Onderwerp|Emne|Ämne|Temat|Aihe|Tárgy"
+    r"|Тема|Předmět|Predmet|Naslov|Konu|Subiectul|Subiect"
+)
 _DATE_LABELS = (
     r"Date|Envoyé le|Envoyé|Sent|Datum|Fecha|Data|Gesendet|Dato|Enviado|Enviada em|Skickat|Sendt"
-    r"|Päivämäärä|Dátum|Lähetetty"
+    r"|Päivämäärä|Päiväys|Dátum|Lähetetty|Dată|Дата|Tarih|Poslano|Wysłano|Odesláno|Inviato|Verzonden"
+    r"|Trimis|Отправлено|Відправлено|Odoslané|Gönderilen|Elküldve|Sendt"
 )
 _OTHER_LABELS = (
-    r"À|A|Pour|To|Cc|Cci|Bcc|Copie à|Copie|Reply-To|Répondre à|An|Aan|Para|Til|Till|Kopie|CC"
+    r"À|A|Pour|To|Cc|Risposta|Cci|Bcc|Copie à|Copie|Reply-To|Répondre à|An|Aan|Para|Til|Till"
+    r"|Kopie \(CC\)|Kopie|Kopia|Kopi|Kopio|Kópia|Копия|Копія|Кому|Komu|Kime|Do|Címzett"
+    r"|Másolatot kap|Másolat|Pre|Prima|DW|Bilgi|Vastaanottaja|Adresat|Către|Destinatarul"
     r"|Destinataire|Destinataires|Priorité|Importance"
 )
 _HEADER_RE = re.compile(
     rf"^[ \t*]*(?P<label>{_FROM_LABELS}|{_SUBJECT_LABELS}|{_DATE_LABELS}|{_OTHER_LABELS})"
-    r"[ \t\u00a0*]*:[ \t\u00a0]*(?P<value>.*)$",
+    r"[ \t\u00a0*]*:[ \t\u00a0*]*(?P<value>.*)$",
     re.IGNORECASE,
 )
 _FROM_RE = re.compile(rf"^(?:{_FROM_LABELS})$", re.IGNORECASE)
@@ -161,6 +179,19 @@ _WROTE_RE = re.compile(
     r"^[ \t>]*(?:Le|On)\s(?P<head>.{1,300}?)\s(?:a\s+écrit|wrote)[ \t\u00a0]*:?[ \t]*$",
     re.IGNORECASE,
 )
+#: Any language: a time, an address, a colon ending the line
+#: ("Op 28/10/2021 12:46 heeft John Doe <john.doe@acme.com> geschreven:").
+_ANY_WROTE_RE = re.compile(
+    r"^[ \t]*[^>\s](?=.{0,400}?\b\d{1,2}[:.h]\d{2}\b)(?=.{0,400}?@).{0,400}?[ \t\u00a0]*:[ \t]*$"
+)
+#: Words around the sender's name in "wrote" lines, dropped from the name.
+_WROTE_NOISE = {
+    "le", "on", "am", "el", "em", "il", "giorno", "dne", "dnia", "op", "d.", "den", "at", "à", "a",
+    "am", "pm", "heeft", "schrieb", "skrev", "użytkownik", "пользователь", "používateľ",
+    "időpontban", "um", "uhr", "kl.", "klo",
+}
+_QUOTED_NAME_RE = re.compile(r"[\"«„“'](?P<name>[^\"«»„“”']{1,200})[\"»”“'][ \t\u00a0(]*$")
+
 #: Yahoo puts every header on the banner's own line, glued together.
 _INLINE_LABEL_RE = re.compile(
     rf"(?P<label>{_FROM_LABELS}|{_SUBJECT_LABELS}|{_DATE_LABELS}|À|To|Cc)[ \t\u00a0]?:[ \t\u00a0]"
@@ -196,6 +227,17 @@ def _header_block_at(lines: list[str], i: int) -> bool:
     return len(labels) >= 2 and any(_FROM_RE.match(lab) for lab in labels)
 
 
+def _headers_follow(lines: list[str], i: int) -> bool:
+    """A header block (or Yahoo's inline headers) right after line ``i``."""
+    rest = _DASHED_TITLE_RE.sub("", _unquote(lines[i]), count=1)
+    if rest.strip() and _INLINE_LABEL_RE.search(rest):
+        return True
+    k = i + 1
+    while k < len(lines) and k < i + 4 and not _unquote(lines[k]).strip():
+        k += 1
+    return k < len(lines) and _header_block_at(lines, k)
+
+
 def _find_marker(lines: list[str]) -> _Marker | None:
     for i, line in enumerate(lines):
         if len(line) > _MAX_LINE:
@@ -205,6 +247,8 @@ def _find_marker(lines: list[str]) -> _Marker | None:
             return _Marker(i, True, "banner")
         if _ORIGINAL_BANNER_RE.match(bare):
             return _Marker(i, False, "banner")
+        if (_DASHED_TITLE_RE.match(bare) or _COLON_TITLE_RE.match(bare)) and _headers_follow(lines, i):
+            return _Marker(i, True, "banner")
         if _UNDERSCORES_RE.match(line):
             k = i + 1
             while k < len(lines) and not lines[k].strip():
@@ -213,7 +257,7 @@ def _find_marker(lines: list[str]) -> _Marker | None:
                 return _Marker(i, False, "banner")
         if _HEADER_RE.match(bare) and _header_block_at(lines, i):
             return _Marker(i, False, "headers")
-        if _WROTE_RE.match(line) and _EMAIL_RE.search(line):
+        if (_WROTE_RE.match(line) or _ANY_WROTE_RE.match(line)) and _EMAIL_RE.search(line):
             return _Marker(i, False, "wrote")
     return None
 
@@ -272,22 +316,40 @@ def _body_from(lines: list[str]) -> str:
     return textwrap.dedent("\n".join(lines)).strip()
 
 
+_NUMERIC_DATE_RE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}(?:,?[ \t]+\d{1,2}[:.]\d{2})?")
+
+
 def _parse_wrote_line(line: str) -> tuple[Address | None, str]:
-    """Sender and date out of "Le DATE, Nom <a@b> a écrit :"."""
-    m = _WROTE_RE.match(line)
-    head = m.group("head") if m else line
-    found = parse_address(head)
+    """Sender and date out of "Le DATE, Nom <a@b> a écrit :" and its
+    cousins in other languages."""
+    found = parse_address(line)
     if found is None:
         return None, ""
-    before = head
-    for sep in ("<", "[", found.email):
+    before = line
+    for sep in ("<", "(", "[", found.email):
         pos = before.lower().find(sep)
         if pos != -1:
             before = before[:pos]
-    if "," not in before:
-        return Address(email=found.email), ""
-    date = before[: before.rindex(",")].strip()
-    name = before[before.rindex(",") + 1:].strip(_NAME_STRIP)
+    before = before.strip(" \t\u00a0(")
+    quoted = _QUOTED_NAME_RE.search(before)
+    if quoted:
+        name = quoted.group("name").strip()
+        head = before[: quoted.start()]
+    else:
+        tail = before.rsplit(",", 1)[-1].split()
+        while tail and (any(c.isdigit() for c in tail[0]) or tail[0].lower() in _WROTE_NOISE):
+            tail.pop(0)
+        name = " ".join(tail).strip(_NAME_STRIP)
+        head = before[: len(before) - len(" ".join(tail))] if tail else before
+    words = head.replace(",", " ").split()
+    while words and words[0].lower() in _WROTE_NOISE:
+        words.pop(0)
+    while words and words[-1].lower() in _WROTE_NOISE:
+        words.pop()
+    date = " ".join(words).strip(" ,")
+    if not date:  # name first: "John Doe <a@b> kirjoitti 28/10/2021 12.46:"
+        m = _NUMERIC_DATE_RE.search(line)
+        date = m.group(0).strip(" ,") if m else ""
     return Address(email=found.email, name=name), date
 
 
