@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from unidecode import unidecode
@@ -56,6 +57,9 @@ THRESHOLD = 0.5
 SELECT_MIN = 0.6
 #: ... and SELECT_RATIO of the best organisation's weight.
 SELECT_RATIO = 0.3
+#: Below SELECT_MIN, the best organisation is still returned (for the triage
+#: group to see) when its weight reaches HINT_MIN; else none.
+HINT_MIN = 0.3
 #: At most this many organisations are brought in.
 SELECT_MAX = 4
 
@@ -67,6 +71,12 @@ SUBJECT_FACTOR = 1.2
 SENDER_DOMAIN_WEIGHT = 0.5
 FUZZY_FACTOR = 0.8
 UNKNOWN_RETIREMENT_AREA_FACTOR = 0.75
+
+#: Only the beginning of a very long mail is read: the request is stated early,
+#: and the matcher stays fast on a 10 MB paste (offsets are unaffected).
+MAX_ANALYSED_CHARS = 30_000
+#: Mentions past this count add nothing but time (a pasted list of 7,000 "CAF").
+MAX_MATCHES = 300
 
 ILE_DE_FRANCE = frozenset({"75", "77", "78", "91", "92", "93", "94", "95"})
 RETIREMENT = ("CARSAT", "CNAV")
@@ -98,10 +108,18 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
             chars.append(_ASCII_TABLE[ord(char)])
             offsets.append(index)
             continue
-        for out in unidecode(char).lower():
+        for out in _fold(char):
             chars.append(out if out.isalnum() and out.isascii() else ("|" if out in _HARD_BREAKS else " "))
             offsets.append(index)
     return "".join(chars), offsets
+
+
+@lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    """ASCII lower-case transliteration of one character (surrogates dropped)."""
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return " "
+    return unidecode(char).lower()
 
 
 def canonical(word: str) -> str:
@@ -181,7 +199,7 @@ class Matcher:
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word one typo away from ``word`` (7+ letters), if unique."""
-        if len(word) < 7 or word in self.vocabulary:
+        if not 7 <= len(word) <= 24 or word in self.vocabulary:
             return None
         found: set[str] = set()
         target = self.one_edit.get(word)  # a letter is missing
@@ -193,6 +211,7 @@ class Matcher:
             target = self.one_edit.get(variant)  # a letter replaced
             if target and target != word:
                 found.add(target)
+        found = {target for target in found if _plausible_typo(word, target)}
         return found.pop() if len(found) == 1 else None
 
     def scan(self, words: list[str]) -> list[Match]:
@@ -236,6 +255,19 @@ class Matcher:
             kept.append(match)
         kept.sort(key=lambda m: m.start_token)
         return kept
+
+
+def _plausible_typo(word: str, target: str) -> bool:
+    """Reject inflections taken for typos ("rembourser" is not "rembourse").
+
+    A word that extends or truncates the target is another form of it, except an
+    elision written without apostrophe ("lurssaf", "didentite").
+    """
+    if word.startswith(target) or target.startswith(word):
+        return False
+    if word.endswith(target):
+        return word[0] in "ldjnms" and len(word) == len(target) + 1
+    return not target.endswith(word)
 
 
 def _deletions(word: str) -> Iterable[str]:
@@ -398,27 +430,20 @@ def sender_domain(sender: str | None) -> str:
     return address.rsplit("@", 1)[1].strip().lower() if "@" in address else ""
 
 
-def classify(
-    text: str,
-    *,
-    subject: str = "",
-    sender: str | None = None,
-    aidant_signature: str | None = None,
-    catalog: Catalog | None = None,
-    find_areas: Callable[..., list[AreaMatch]] | None = None,
-) -> Decision:
-    """Which organisations and areas this request involves, and how sure we are.
+def collect_evidence(
+    analysed: str, *, subject_length: int = 0, sender: str | None = None, catalog: Catalog | None = None
+) -> dict[str, list[Evidence]]:
+    """Every organisation's evidence in ``analysed`` (subject + "\\n" + text), unfiltered.
 
-    ``find_areas`` replaces routing.geography (tests, or a caller with its own
-    areas); evidence offsets refer to ``subject + "\\n" + text``.
+    Retirement evidence is still under CARSAT/CNAV as written (the area split
+    happens in :func:`classify`); regime benefits have moved to the MSA.
     """
     catalog = catalog or load_catalog()
     matcher = matcher_for(catalog)
-    analysed = f"{subject or ''}\n{text or ''}"
     norm, offsets = normalise(analysed)
     spans = [(m.start(), m.end()) for m in _TOKEN.finditer(norm)]
     words = [canonical(norm[s:e]) for s, e in spans]
-    matches = matcher.scan(words)
+    matches = matcher.scan(words)[:MAX_MATCHES]
 
     def origin(i: int) -> int:
         return i if offsets is None else offsets[i]
@@ -426,31 +451,24 @@ def classify(
     def origin_end(i: int) -> int:  # i is an exclusive end in norm
         return i if offsets is None else offsets[i - 1] + 1
 
-    subject_end = len(subject or "")
     sign_start = signature_start(analysed, norm, offsets)
     evidence: dict[str, list[Evidence]] = {}
-    helpers_seen: list[str] = []
-
     for index, match in enumerate(matches):
         n_start = spans[match.start_token][0]
         n_end = spans[match.end_token - 1][1]
         start, end = origin(n_start), origin_end(n_end)
         piece = analysed[start:end]
         next_start = spans[matches[index + 1].start_token][0] if index + 1 < len(matches) else len(norm)
-        negated = in_passing = False
-        context_checked = False
+        context: tuple[bool, bool] | None = None
         for entry in match.entries:
-            if entry.kind == "ignore":
+            if entry.kind in ("ignore", "helper"):  # helpers are who writes, never who acts
                 continue
             if entry.upper_only and piece != piece.upper():
                 continue
-            if entry.kind == "helper":
-                helpers_seen.append(entry.code)
-                continue
-            if not context_checked:
+            if context is None:
                 negated = is_negated(norm, n_start)
-                in_passing = not negated and is_in_passing(norm, n_start, n_end, next_start)
-                context_checked = True
+                context = (negated, not negated and is_in_passing(norm, n_start, n_end, next_start))
+            negated, in_passing = context
             weight, reason = entry.weight, entry.reason
             if negated:  # a denied name counts against; a denied benefit just does not count
                 weight = WEIGHT_NEGATED if entry.kind == "org" else 0.0
@@ -459,7 +477,7 @@ def classify(
                 weight, reason = WEIGHT_IN_PASSING, f"in-passing:{reason}"
             elif start >= sign_start:
                 weight, reason = weight * SIGNATURE_FACTOR, f"signature:{reason}"
-            elif end <= subject_end:
+            elif end <= subject_length:
                 weight = weight * SUBJECT_FACTOR
             elif is_concession(norm, n_start):
                 weight, reason = weight * CONCESSION_FACTOR, f"status:{reason}"
@@ -474,11 +492,48 @@ def classify(
         org = catalog.by_sender_domain(domain)
         if org is not None and not org.helper:
             evidence.setdefault(org.code, []).append(Evidence(domain, -1, -1, "sender-domain", SENDER_DOMAIN_WEIGHT))
-
     _move_regime_benefits_to_msa(evidence, catalog)
-    areas = (find_areas(analysed, sender_signature=aidant_signature) if find_areas else _find_areas(analysed, aidant_signature))
+    return evidence
+
+
+def classify(
+    text: str,
+    *,
+    subject: str = "",
+    sender: str | None = None,
+    aidant_signature: str | None = None,
+    catalog: Catalog | None = None,
+    find_areas: Callable[..., list[AreaMatch]] | None = None,
+) -> Decision:
+    """Which organisations and areas this request involves, and how sure we are.
+
+    Evidence offsets refer to ``subject + "\\n" + text``. ``catalog`` replaces the
+    shipped catalog (database overrides); ``find_areas`` replaces
+    routing.geography (tests, or a caller that already knows the areas).
+    """
+    catalog = catalog or load_catalog()
+    analysed = f"{subject or ''}\n{text or ''}"[:MAX_ANALYSED_CHARS]
+    evidence = collect_evidence(analysed, subject_length=len(subject or ""), sender=sender, catalog=catalog)
+    if find_areas is not None:
+        areas = list(find_areas(analysed, sender_signature=aidant_signature))
+    else:
+        areas = _find_areas(analysed, aidant_signature)
     retirement_area_unknown = _split_retirement(evidence, areas)
     return _decide(evidence, areas, retirement_area_unknown, catalog)
+
+
+def candidate_scores(text: str, *, subject: str = "", sender: str | None = None,
+                     catalog: Catalog | None = None) -> list[OrganisationScore]:
+    """Every organisation that got any evidence, selected or not, best first.
+
+    For ``aplus explain`` and the admin: shows what was considered and why it
+    was left out (negated, in passing, too weak). CARSAT/CNAV are as written.
+    """
+    catalog = catalog or load_catalog()
+    analysed = f"{subject or ''}\n{text or ''}"[:MAX_ANALYSED_CHARS]
+    evidence = collect_evidence(analysed, subject_length=len(subject or ""), sender=sender, catalog=catalog)
+    scores = [OrganisationScore(code, round(1.0 - math.exp(-_raw(items)), 3), items) for code, items in evidence.items()]
+    return sorted(scores, key=lambda s: -s.score)
 
 
 def _raw(items: list[Evidence]) -> float:
@@ -539,8 +594,10 @@ def _decide(
         return Decision(organisations=[], areas=areas, confidence=0.0, triage=True)
     best = raw[ranked[0]]
     chosen = [c for c in ranked if raw[c] >= SELECT_MIN and raw[c] >= SELECT_RATIO * best][:SELECT_MAX]
-    if not chosen:
+    if not chosen and best >= HINT_MIN:  # a hint only: kept for the triage group to see
         chosen = [ranked[0]]
+    if not chosen:
+        return Decision(organisations=[], areas=areas, confidence=0.0, triage=True)
     confidence = 1.0 - math.exp(-best)
     if retirement_area_unknown and any(c in RETIREMENT for c in chosen):
         confidence *= UNKNOWN_RETIREMENT_AREA_FACTOR
