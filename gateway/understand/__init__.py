@@ -26,7 +26,6 @@ from .parse import (
     decode_bytes,
     decode_header_value,
     parse_addresses,
-    parse_compat32,
     parse_mail,
     read_raw_headers,
 )
@@ -41,11 +40,11 @@ def read_mail(raw: bytes, *, own_domain: str = "aplus.localhost", limits: Limits
     limits = limits or Limits()
     data = _as_bytes(raw)
     try:
-        return _understand(parse_mail(data), own_domain, limits)
+        return _understand(parse_mail(data, max_parts=limits.max_parts), own_domain, limits)
     except Exception as error:  # the modern policy has crashes on hostile headers
         first = f"reading failed ({type(error).__name__}: {error}); read again with compat32"
     try:
-        understood = _understand(parse_compat32(data), own_domain, limits)
+        understood = _understand(parse_mail(data, max_parts=limits.max_parts, lenient=True), own_domain, limits)
         understood.defects.insert(0, first)
         return understood
     except Exception as error:

@@ -20,4 +20,4 @@ class Limits:
     max_total_bytes: int = 50 * MIB  # all decoded files of one mail
     max_parts: int = 1000  # MIME parts looked at
     max_depth: int = 20  # nesting of multiparts and attached messages
-    max_html_chars: int = 8 * MIB  # HTML larger than this is made text the cheap way
+    max_html_chars: int = 2 * MIB  # HTML larger than this is made text the cheap way (nh3 strip)
