@@ -40,3 +40,10 @@ def corpora() -> Path:
     if not SHARED_CORPORA.is_dir():
         pytest.skip("../shared/corpora is not present next to the repository")
     return SHARED_CORPORA
+
+
+@pytest.fixture
+def postgres_database(tmp_path):
+    """An empty PostgreSQL database, for what only PostgreSQL does (SKIP LOCKED)."""
+    with fresh_database("postgres", tmp_path) as database:
+        yield database
