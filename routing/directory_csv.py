@@ -151,6 +151,11 @@ def read_text(path_or_text: str | Path | bytes) -> tuple[str, str]:
     a ``Path`` is a file name. UTF-8 (BOM or not) first, then Windows-1252,
     which is what Excel writes on French Windows.
     """
+    text, encoding = _decode(path_or_text)
+    return text.replace("\x00", ""), encoding  # PostgreSQL refuses NUL in text
+
+
+def _decode(path_or_text: str | Path | bytes) -> tuple[str, str]:
     if isinstance(path_or_text, str) and ("\n" in path_or_text or "\r" in path_or_text):
         return path_or_text.lstrip("\ufeff"), "utf-8"
     if isinstance(path_or_text, bytes):
@@ -158,8 +163,9 @@ def read_text(path_or_text: str | Path | bytes) -> tuple[str, str]:
     else:
         try:
             data = Path(path_or_text).read_bytes()
-        except OSError as error:
-            raise DirectoryFileError(f"impossible de lire le fichier « {path_or_text} » : {error.strerror or error}")
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the name
+            reason = getattr(error, "strerror", None) or error
+            raise DirectoryFileError(f"impossible de lire le fichier « {path_or_text} » : {reason}") from None
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -214,7 +220,7 @@ def read_rows(text: str) -> tuple[list[Row], list[str], list[Rejection]]:
     rows: list[Row] = []
     bad: list[Rejection] = []
     start = 1
-    for cells in reader:
+    for cells in _records(reader):
         line, start = start, reader.line_num + 1
         if not any(c.strip() for c in cells):
             continue
@@ -233,6 +239,14 @@ def read_rows(text: str) -> tuple[list[Row], list[str], list[Rejection]]:
         rows.append(Row(line, values))
     ignored = [h.strip() for h, f in zip(header or [], fields) if f is None and h.strip()]
     return rows, ignored, bad
+
+
+def _records(reader):
+    """The reader's records; a file the csv module cannot cut into cells is unreadable."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise DirectoryFileError(f"fichier CSV mal formé vers la ligne {reader.line_num} ({error})") from None
 
 
 def _check_header(header: list[str], fields: list[str | None]) -> None:
