@@ -161,6 +161,8 @@ class RelayTransport:
             code, message = smtp.mail(envelope_from, options)
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             raise _StaleConnection(str(error)) from error
+        if code == 421:  # e.g. Postfix's "421 4.4.2 timeout exceeded", queued while idle
+            raise _StaleConnection(_describe(code, message))
         if code != 250:
             self._reset(smtp)
             raise _refusal("MAIL FROM", code, message)

@@ -199,3 +199,22 @@ def test_received_mail_is_the_queued_message(database, relay_settings, sink):
     original = message_from_bytes(raw, policy=policy.default)
     assert received.message["Message-ID"] == original["Message-ID"]
     assert received.message["Subject"] == "Été : dossier RSA"
+
+
+def test_an_internationalised_address_needs_a_relay_with_smtputf8(database, relay_settings):
+    sink = SmtpSink(enable_SMTPUTF8=False).start()  # aiosmtpd's Controller enables it by default
+    try:
+        settings = replace(relay_settings, relay_port=sink.port)
+        outbox_id = queue_mail(database, "élodie@exemple.fr", raw=mail_bytes("x@example.org"))
+        assert deliver(database, settings).failed == [outbox_id]
+        assert "SMTPUTF8" in outbox_row(database, outbox_id).last_error
+        assert sink.received == []
+    finally:
+        sink.stop()
+
+
+def test_an_internationalised_address_goes_through_a_relay_with_smtputf8(database, relay_settings, sink):
+    outbox_id = queue_mail(database, "élodie@exemple.fr", raw=mail_bytes("x@example.org"))
+
+    assert deliver(database, relay_settings).sent == [outbox_id]
+    assert sink.wait_for(1)[0].rcpt_tos == ["élodie@exemple.fr"]
