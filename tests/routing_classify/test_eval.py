@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ DATA = ROOT / "tests" / "data" / "routing"
 def _eval_module():
     spec = importlib.util.spec_from_file_location("routing_eval", ROOT / "benchmarks" / "routing_eval.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
     spec.loader.exec_module(module)
     return module
 
