@@ -12,7 +12,10 @@ the kind is then chosen from the hits by a fixed precedence:
 ``own`` > ``bounce`` > ``auto_reply`` > ``bulk`` > ``human``
 
 - ``own`` first: our own mail coming back must stop here whatever else it
-  looks like, or it feeds itself.
+  looks like, or it feeds itself. One exception: a real delivery report
+  (a ``delivery-status`` part) whose own Message-ID is at our domain is a
+  bounce, because our own relay writes its reports with such Message-IDs;
+  the ``X-Aplus-Loop`` header still wins over everything.
 - ``bounce`` beats ``auto_reply``: delivery reports routinely carry
   ``Auto-Submitted: auto-replied`` (RFC 3464 reports are auto-submitted) and
   an empty Return-Path, like vacation replies do; a bounce needs its own
@@ -499,6 +502,9 @@ RULES: tuple[NamedRule, ...] = (
 )
 
 
+_DELIVERY_REPORT_REASONS = frozenset({"content:report=delivery-status", "content:part=delivery-status"})
+
+
 def _verdict(hits: list[tuple[AutomaticKind, str]]) -> AutomaticKind:
     kinds = {kind for kind, _ in hits}
     # A feedback report is sent by a provider's system (daemon sender, empty
@@ -506,10 +512,14 @@ def _verdict(hits: list[tuple[AutomaticKind, str]]) -> AutomaticKind:
     # neither a failure nor a reply: it stays bulk unless it also carries a
     # delivery-status part.
     reasons = {reason for _, reason in hits}
-    if "content:report=feedback-report" in reasons and not (
-        {"content:report=delivery-status", "content:part=delivery-status"} & reasons
-    ):
+    delivery_report = bool(_DELIVERY_REPORT_REASONS & reasons)
+    if "content:report=feedback-report" in reasons and not delivery_report:
         kinds -= {"bounce", "auto_reply"}
+    # Our own relay (Postfix with myhostname = our domain) writes its
+    # delivery reports with a Message-ID at our domain: a real report about
+    # our mail is a bounce, only the loop header makes it ours regardless.
+    if delivery_report and "header:x-aplus-loop" not in reasons:
+        kinds.discard("own")
     for kind in PRECEDENCE:
         if kind in kinds:
             return kind

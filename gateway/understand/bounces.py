@@ -90,7 +90,20 @@ def _block_from_fields(fields: dict[str, str]) -> RecipientStatus | None:
     action = (fields.get("action", "").strip().lower().split() or [""])[0].strip(";,()")
     if action.startswith("fail") or action == "error":  # OpenSMTPD writes "error"
         action = "failed"
-    return RecipientStatus(address, action, _normalise_status(fields.get("status", "")))
+    return RecipientStatus(address, action, _best_status(fields))
+
+
+def _best_status(fields: dict[str, str]) -> str:
+    """The Status field, refined by the Diagnostic-Code when it is generic.
+
+    Many MTAs write ``Status: 5.0.0`` and put the precise code in the remote
+    server's answer (``Diagnostic-Code: smtp; 550 5.1.1 User unknown``).
+    """
+    status = _normalise_status(fields.get("status", ""))
+    diagnostic = _normalise_status(fields.get("diagnostic-code", ""))
+    if diagnostic and (not status or (status.endswith(".0.0") and diagnostic[0] == status[0])):
+        return diagnostic
+    return status
 
 
 def _fields_of_text(text: str) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ class Row:
     got: str
     reasons: list[str]
     recipients: list[str]
+    status: str
     sisimai: list[dict]
 
 
@@ -68,6 +70,7 @@ def evaluate() -> list[Row]:
                 got=verdict.kind,
                 reasons=verdict.reasons,
                 recipients=bounce.recipients if bounce else [],
+                status=bounce.status if bounce else "",
                 sisimai=record.get("sisimai_expected") or [],
             )
         )
@@ -95,11 +98,28 @@ def recipient_rate(rows: list[Row]) -> float:
     return sum(1 for r in bounces if r.recipients) / len(bounces)
 
 
+def status_agreement(rows: list[Row]) -> float:
+    """Share of sisimai bounces whose status equals one sisimai expects.
+
+    Only real RFC 3463 codes count: sisimai's own pseudo codes (x.0.9xx,
+    its reason written as a number) have nothing to compare with.
+    """
+    comparable = [
+        (r, codes)
+        for r in rows
+        if r.expected == "bounce"
+        for codes in [[e["dsn"] for e in r.sisimai if e.get("dsn") and not re.match(r"\d\.0\.9\d\d$", e["dsn"])]]
+        if codes
+    ]
+    return sum(1 for r, codes in comparable if r.status in codes) / len(comparable)
+
+
 def report(rows: list[Row]) -> str:
     lines = [f"{'class':<12} {'precision':>9} {'recall':>7} {'support':>8}"]
     for kind, s in scores(rows).items():
         lines.append(f"{kind:<12} {s['precision']:>9.3f} {s['recall']:>7.3f} {int(s['support']):>8}")
     lines.append(f"bounces with a failed recipient found: {recipient_rate(rows):.3f}")
+    lines.append(f"sisimai status codes agreed: {status_agreement(rows):.3f}")
     return "\n".join(lines)
 
 

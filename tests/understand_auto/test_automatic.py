@@ -251,3 +251,14 @@ def test_a_failing_rule_is_recorded_and_the_others_still_run():
     verdict = classify_automatic(Exploding(), own_domain=OWN)
     assert verdict.kind == "human"
     assert verdict.reasons == ["error:unreadable:RuntimeError"]
+
+
+def test_our_relays_delivery_report_is_a_bounce_not_our_own_mail():
+    raw = (load("postfix_dsn.eml").as_bytes()).replace(
+        b"Message-Id: <20250210090005.4Yq1Z3@relay.aplus.example.gouv.fr>",
+        b"Message-Id: <20250210090005.4Yq1Z3@aplus.example.gouv.fr>",
+    )
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    verdict = classify_automatic(msg, own_domain=OWN)
+    assert "header:message-id=own-domain" in verdict.reasons
+    assert verdict.kind == "bounce"

@@ -72,3 +72,7 @@ def test_no_negative_misclassified_except_disputed_labels(rows):
 
 def test_failed_recipient_found(rows):
     assert corpus.recipient_rate(rows) >= 0.96
+
+
+def test_status_agrees_with_sisimai(rows):
+    assert corpus.status_agreement(rows) >= 0.93
