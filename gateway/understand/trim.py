@@ -65,6 +65,8 @@ _SIGNATURE_RES = [
         r"^[ \t]*(?:Télécharger|Telecharger|Obtenir|Obtenez) (?:\[?Outlook|l'application Outlook) pour ",
         r"^[ \t]*Envoyé de mon ",
         r"^[ \t]*(?:Message )?envoyé depuis (?:mon|le) (?:mobile|smartphone|téléphone|iPhone|iPad)",
+        # antivirus footers French home users' mail carries
+        r"^[ \t]*(?:<?https?://\S{1,300}>?[ \t]*)?(?:Garanti sans virus|Sans virus|Virus-free)\.?[ \t]*(?:www\.)?(?:avast|avg)",
         # English
         r"^[ \t]*\w+ from mobile",
         r"^[ \t]*[(<]*Sent (?:from|via|with|by) .+",
@@ -140,6 +142,8 @@ _OTHER_EMBEDDED_RES = [
         r"^.{0,200}?\b\d{1,2}[:.h]\d{2}\b.{0,200}?[\w.+-]{1,100}@[\w.-]{1,100}\.\w{2,}>?"
         r"[^@:]{0,40}:[ \t\u00a0]*$"
     ),
+    # Android: "---- John Smith wrote ----"
+    re.compile(r"^[ \t>]*-{2,}[ \t]*.{1,200}?\s(?:wrote|a écrit|a ecrit)[ \t:]*-{2,}[ \t]*$", re.IGNORECASE),
     # Posted by mpalmer on 01/21/2016
     re.compile(r"^[ \t>]*Posted by .{1,300} on \d{2}/\d{2}/\d{4}$", re.IGNORECASE),
     # Orange / La Poste webmail: "Message du 04/02/25 09:15"
@@ -281,14 +285,15 @@ def _mark_generic_banners(lines: list[str], kinds: list[str]) -> None:
 
 
 def _mark_wrapped_quote_lines(lines: list[str], kinds: list[str]) -> None:
-    """A short text line squeezed between two quote lines, the first of them
-    long, is a quoted line the client wrapped without its ">"."""
+    """A text line squeezed between two quote lines is a quoted line the
+    client wrapped without its ">" when the quote line before it is long or
+    when it is a single word (the tail of a cut URL)."""
     for i in range(1, len(kinds) - 1):
         if (
             kinds[i] == TEXT
             and kinds[i - 1] == QUOTE
             and kinds[i + 1] == QUOTE
-            and len(lines[i - 1]) >= _WRAPPED_QUOTE_WIDTH
+            and (len(lines[i - 1]) >= _WRAPPED_QUOTE_WIDTH or len(lines[i].split()) == 1)
         ):
             kinds[i] = QUOTE
 

@@ -36,7 +36,7 @@ TRIM_FLOORS = {
     "crisp": 0.85,
     "github": 0.85,
     "zapier": 1.0,
-    "talon-inline": 0.75,
+    "talon-inline": 0.80,
     "talon-std": 1.0,
     "french (ours)": 1.0,
 }
