@@ -148,17 +148,33 @@ def _parse_bounce(message: Message, own_domain: str, defects: list[str]) -> Boun
         return None
 
 
-def _split_reply(text: str, defects: list[str]) -> tuple[str, str]:
+def _split_reply(text: str, limits: Limits, defects: list[str]) -> tuple[str, str]:
+    """What the author wrote and what was cut; only the head of a huge text is trimmed."""
+    head, tail = _head_and_tail(text, limits, defects)
     try:
         from .trim import split_reply
     except ImportError:
-        return text, ""
+        return head, tail
     try:
-        kept, elided = split_reply(text)
-        return kept, elided
+        kept, elided = split_reply(head)
     except Exception as error:
         defects.append(f"reply trimming failed: {type(error).__name__}: {error}")
+        return head, tail
+    return kept, _join(elided, tail)
+
+
+def _head_and_tail(text: str, limits: Limits, defects: list[str]) -> tuple[str, str]:
+    cap = limits.max_trim_chars
+    if len(text) <= cap:
         return text, ""
+    message = f"text of {len(text)} characters: only the first {cap} were trimmed"
+    if message not in defects:
+        defects.append(message)
+    return text[:cap], text[cap:]
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}\n{second}" if first and second else first or second
 
 
 def is_forward_subject(subject: str) -> bool:
@@ -173,13 +189,14 @@ def is_forward_subject(subject: str) -> bool:
         return bool(_FORWARD_SUBJECT.match(subject or ""))
 
 
-def _find_forward_in_body(subject: str, text: str, defects: list[str]):
+def _find_forward_in_body(subject: str, text: str, limits: Limits, defects: list[str]):
+    head, _ = _head_and_tail(text, limits, defects)
     try:
         from .forwards import find_forward
     except ImportError:
         return None
     try:
-        return find_forward(subject, text)
+        return find_forward(subject, head)
     except Exception as error:
         defects.append(f"forward detection failed: {type(error).__name__}: {error}")
         return None
@@ -201,9 +218,9 @@ def _forward_and_trim(
     if automatic.kind == "human":
         if parts.messages and (is_forward_subject(subject) or not text.strip()):
             forwarded = _forward_from_message(parts.messages[0], walker, limits, defects)
-            note, elided = _split_reply(text, defects) if text.strip() else ("", "")
+            note, elided = _split_reply(text, limits, defects) if text.strip() else ("", "")
             return forwarded, note, note, elided
-        found = _find_forward_in_body(subject, text, defects)
+        found = _find_forward_in_body(subject, text, limits, defects)
         if found is not None:
             forwarded = Forwarded(
                 sender=getattr(found, "sender", None),
@@ -214,7 +231,7 @@ def _forward_and_trim(
             )
             note = (getattr(found, "note", "") or "").strip()
             return forwarded, note, note, _after_note(text, note)
-    trimmed, elided = _split_reply(text, defects)
+    trimmed, elided = _split_reply(text, limits, defects)
     return None, "", trimmed, elided
 
 

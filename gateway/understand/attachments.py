@@ -42,6 +42,8 @@ REPORT_TYPES = {
     "message/external-body",
 }
 MESSAGE_TYPES = {"message/rfc822", "message/global"}
+#: Signatures of multipart/signed mails: nothing a person opens (the raw mail keeps them).
+SIGNATURE_TYPES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 GENERIC_TYPES = {"application/octet-stream", "application/x-download", "application/force-download", ""}
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
@@ -115,7 +117,7 @@ class PartWalker:
         if content_type in MESSAGE_TYPES:
             self._attach_message(part, payload, found)
             return []
-        if content_type in REPORT_TYPES:
+        if content_type in REPORT_TYPES or content_type in SIGNATURE_TYPES:
             return []
         disposition = _disposition(part)
         filename = _filename(part)
@@ -322,7 +324,10 @@ def _content_id(part: Message) -> str | None:
 
 
 def _is_body(content_type: str, disposition: str | None, filename: str | None) -> bool:
-    return content_type in ("text/plain", "text/html") and disposition != "attachment" and not filename
+    """Text shown as the mail's body: no filename, or explicitly inline (Netscape, Apple Mail)."""
+    if content_type not in ("text/plain", "text/html"):
+        return False
+    return disposition == "inline" or (disposition is None and not filename)
 
 
 def _tnef_name(item: object) -> str | None:

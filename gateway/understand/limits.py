@@ -21,3 +21,4 @@ class Limits:
     max_parts: int = 1000  # MIME parts looked at
     max_depth: int = 20  # nesting of multiparts and attached messages
     max_html_chars: int = 2 * MIB  # HTML larger than this is made text the cheap way (nh3 strip)
+    max_trim_chars: int = MIB // 2  # only the head of a longer text is trimmed / searched for a forward

@@ -218,15 +218,25 @@ def decode_bytes(data: bytes, declared: str | None = None, defects: list[str] | 
 def decode_header_value(value: str, defects: list[str] | None = None, name: str = "header") -> str:
     """Plain text of one header: 8-bit bytes guessed, RFC 2047 words decoded."""
     try:
-        text = decode_8bit(str(value))
-        if "=?" in text:
-            text = _BETWEEN_WORDS.sub(r"\1\2", text)
-            text = _ENCODED_WORD.sub(lambda m: _decode_word(m, defects, name), text)
+        text = _decode_words(str(value), defects, name) if "=?" in str(value) else decode_8bit(str(value))
         return "".join(ch for ch in text if ch in "\t" or ch >= " " and ch != "\x7f")
     except Exception as error:  # never let one header stop the mail
         if defects is not None:
             defects.append(f"{name}: undecodable header ({type(error).__name__})")
         return str(value).encode("utf-8", "replace").decode("utf-8", "replace")
+
+
+def _decode_words(value: str, defects: list[str] | None, name: str) -> str:
+    """RFC 2047 words decoded from their raw bytes, the text around them from 8-bit."""
+    value = _BETWEEN_WORDS.sub(r"\1\2", value)
+    pieces: list[str] = []
+    position = 0
+    for match in _ENCODED_WORD.finditer(value):
+        pieces.append(decode_8bit(value[position : match.start()]))
+        pieces.append(_decode_word(match, defects, name))
+        position = match.end()
+    pieces.append(decode_8bit(value[position:]))
+    return "".join(pieces)
 
 
 def decode_8bit(text: str) -> str:
@@ -239,12 +249,12 @@ def decode_8bit(text: str) -> str:
 
 def _decode_word(match: re.Match[str], defects: list[str] | None, name: str) -> str:
     charset, encoding, payload = match.group(1), match.group(2).lower(), match.group(3)
+    raw = payload.encode("utf-8", "surrogateescape")  # 8-bit bytes inside a word kept as they came
     try:
         if encoding == "b":
-            padded = payload + "=" * (-len(payload) % 4)
-            data = binascii.a2b_base64(padded.encode("ascii", "replace"))
+            data = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
         else:
-            data = binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+            data = binascii.a2b_qp(raw, header=True)
     except (binascii.Error, ValueError):
         if defects is not None:
             defects.append(f"{name}: broken encoded word")
