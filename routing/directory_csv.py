@@ -283,7 +283,7 @@ class AgentPlan:
 class Plan:
     groups: dict[str, GroupPlan] = field(default_factory=dict)
     agents: dict[str, AgentPlan] = field(default_factory=dict)
-    memberships: list[tuple[str, str]] = field(default_factory=list)  # (group name, email)
+    memberships: dict[tuple[str, str], int] = field(default_factory=dict)  # (group name, email) -> first line
 
 
 class _Checker:
@@ -326,8 +326,7 @@ class _Checker:
         self.report.accepted += 1
         if email:
             self._add_agent(row.line, email, first_name, last_name)
-            if (name, email) not in self.plan.memberships:
-                self.plan.memberships.append((name, email))
+            self.plan.memberships.setdefault((name, email), row.line)
 
     # -- cells ----------------------------------------------------------
     def _email(self, row: Row, reasons: list[str]) -> str | None:
