@@ -146,14 +146,19 @@ def _part_text(part: email.message.Message) -> str:
         return raw[:TEXT_SCAN_CHARS].decode("latin-1")
 
 
-def dsn_recipients(msg: email.message.Message) -> list[RecipientStatus]:
-    """Per-recipient blocks of every delivery-status part (or lookalike text)."""
+def dsn_recipients(msg: email.message.Message, *, lookalikes: bool = False) -> list[RecipientStatus]:
+    """Per-recipient blocks of every delivery-status part.
+
+    With ``lookalikes`` (only once the mail is known to be a bounce, since a
+    person may paste such fields), text parts carrying DSN fields count too:
+    some MTAs send the report as text/plain.
+    """
     found: list[RecipientStatus] = []
     parts = _walk(msg)
     status_parts = [
         p for p in parts if content_type(p) in ("message/delivery-status", "message/global-delivery-status")
     ]
-    if not status_parts:  # mislabelled reports: DSN fields in a text part
+    if not status_parts and lookalikes:  # mislabelled reports: DSN fields in a text part
         status_parts = [
             p
             for p in parts
@@ -355,6 +360,10 @@ def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str) -> Bounce 
                 return None
         except Exception:
             return None
+        try:
+            blocks = dsn_recipients(msg, lookalikes=True)
+        except Exception:
+            blocks = []
     try:
         recipients, action, status = _from_dsn(blocks, msg) if blocks else _from_text(msg, own_domain)
     except Exception:

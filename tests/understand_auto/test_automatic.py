@@ -262,3 +262,10 @@ def test_our_relays_delivery_report_is_a_bounce_not_our_own_mail():
     verdict = classify_automatic(msg, own_domain=OWN)
     assert "header:message-id=own-domain" in verdict.reasons
     assert verdict.kind == "bounce"
+
+
+@pytest.mark.parametrize("name,kind", sorted(EXPECTED_KIND.items()))
+def test_same_verdict_with_the_compat32_policy(name, kind):
+    """read_mail falls back to compat32 on mail the modern policy rejects."""
+    msg = email.message_from_bytes((DATA / name).read_bytes(), policy=email.policy.compat32)
+    assert classify_automatic(msg, own_domain=OWN).kind == kind

@@ -114,3 +114,14 @@ def test_hostile_bounce_never_raises(raw):
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     bounce = parse_bounce(msg, own_domain=OWN)
     assert bounce is None or isinstance(bounce.recipients, list)
+
+
+def test_dsn_fields_pasted_by_a_person_are_not_a_bounce():
+    raw = (
+        "From: Nadia Benali <nadia.benali@laposte.net>\r\nTo: aplus@aplus.example.gouv.fr\r\n"
+        "Subject: Mon mail revient\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Bonjour, j'ai reçu ceci :\r\n\r\nFinal-Recipient: rfc822; agent@caf.fr\r\nAction: failed\r\n"
+        "Status: 5.1.1\r\n\r\nQue faire ?\r\n"
+    ).encode()
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parse_bounce(msg, own_domain=OWN) is None
