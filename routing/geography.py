@@ -62,6 +62,9 @@ import gzip
 import io
 import re
 import threading
+from bisect import bisect_left
+from functools import lru_cache
+from itertools import accumulate
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +77,7 @@ from routing.decision import AreaMatch, Evidence
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 TOKEN_RE = re.compile(r"[^\W_]+")
+_SPLIT_RE = re.compile(r"([^\W_]+)")
 _ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes",
                  "hte": "haute", "htes": "hautes", "mt": "mont"}
@@ -117,8 +121,8 @@ MEETING_FOLLOWERS = frozenset({"de", "du", "des", "d", "avec", "pour", "sur", "a
                                "du", "parents", "equipe", "information", "hebdomadaire", "annuelle"})
 ORIGIN_MARKERS = frozenset({"de", "du", "d", "depuis", "quitte", "quitter", "quittee"})
 DESTINATION_MARKERS = frozenset({"a", "au", "aux", "vers", "pour", "dans", "en", "sur", "rejoindre"})
-MOVE_CUE_PREFIXES = ("demenag", "emmenag", "transfer", "quitt", "mutation", "installe")
-MOVE_CUE_WORDS = frozenset({"mute", "mutee", "mutes", "mutees", "parti", "partie", "partis", "parties"})
+MOVE_CUE_RE = re.compile(r"\b(?:d[ée]m[ée]nag|emm[ée]nag|transf[ée]r|quitt|mutation|install[ée])\w*"
+                         r"|\b(?:mut[ée]e?s?|partie?s?)\b", re.IGNORECASE)
 ARRONDISSEMENT_SUFFIX_RE = re.compile(r"^(\d{1,2})(er|ere|e|eme|ieme|em|me|nd|nde)?$")
 ROMAN_RE = re.compile(r"^([xvi]{1,5})(er|e|eme|ieme)$")
 ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
@@ -142,11 +146,36 @@ class Place(NamedTuple):
     needs_previous: frozenset[str] = frozenset()  # bare names: "Havre" only after "au"/"du"
 
 
+class KeyInfo(NamedTuple):
+    """What the gates need to know about a name, computed once per name."""
+
+    lowercase_is_never_a_place: bool  # communes only, common word, single word, < 100,000 people (or <= 2 letters)
+    bare_only: frozenset[str]  # non-empty when every place needs a previous word ("au" Havre)
+
+
+_KEY_INFO: dict[str, KeyInfo] = {}
+
+
+def _key_info(key: str, places: list[Place]) -> KeyInfo:
+    info = _KEY_INFO.get(key)
+    if info is None:
+        communes_only = all(p.kind in ("commune", "delegated", "short") for p in places)
+        single = sum(1 for w in key.split(" ") if w not in ARTICLES) == 1
+        lowercase_never = communes_only and (
+            len(key.replace(" ", "")) <= 2
+            or (single and all(p.common for p in places) and max(p.population for p in places) < 100_000))
+        bare = frozenset() if any(not p.needs_previous for p in places) else frozenset().union(
+            *(p.needs_previous for p in places))
+        info = _KEY_INFO[key] = KeyInfo(lowercase_never, bare)
+    return info
+
+
 @dataclass
 class Tables:
     departements: dict[str, str]  # code -> name, in INSEE order
     names: dict[str, list[Place]]  # normalised name -> places
-    lengths_by_first_token: dict[str, tuple[int, ...]]  # first token -> candidate n-gram lengths, longest first
+    first_words: frozenset[str]  # first word of every name: the only tokens where a scan starts
+    prefixes: frozenset[str]  # every proper token prefix of a name: "saint", "saint etienne du", ...
     postal: dict[str, list[tuple[str, str, int]]]  # postal code -> (insee, département, population)
     commune_departement: dict[str, str]  # INSEE code -> département
     plm: dict[str, tuple[str, frozenset[int]]]  # normalised city name -> (département, arrondissement numbers)
@@ -187,6 +216,9 @@ def normalise_word(word: str) -> str:
     return ABBREVIATIONS.get(norm, norm)
 
 
+_normalise_cached = lru_cache(maxsize=1 << 16)(normalise_word)
+
+
 def normalise_name(name: str) -> str:
     """The key of a name, as normalise_word() would give for its tokens, in one pass."""
     folded = (name if name.isascii() else unidecode(name)).lower()
@@ -195,6 +227,14 @@ def normalise_name(name: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     return [Token(m.start(), m.end(), m.group(), normalise_word(m.group())) for m in TOKEN_RE.finditer(text)]
+
+
+def _token_columns(text: str) -> tuple[list[int], list[int], list[str], list[str]]:
+    """Tokens as parallel lists (starts, ends, raw words, normalised words): the hot path of a scan."""
+    parts = _SPLIT_RE.split(text)  # separator, word, separator, word, ..., separator
+    offsets = list(accumulate(map(len, parts), initial=0))
+    raws = parts[1::2]
+    return offsets[1:-1:2], offsets[2::2], raws, list(map(_normalise_cached, raws))
 
 
 # ---------------------------------------------------------------- data loading
@@ -270,14 +310,17 @@ def _load_tables() -> Tables:
         if insee in commune_departement:
             postal[row["postal_code"]].append((insee, commune_departement[insee], population.get(insee, 0)))
 
-    lengths: dict[str, set[int]] = defaultdict(set)
+    prefixes: set[str] = set()
     for key in names:
-        parts = key.split(" ")
-        lengths[parts[0]].add(len(parts))
+        end = key.find(" ")
+        while end != -1:
+            prefixes.add(key[:end])
+            end = key.find(" ", end + 1)
     return Tables(
         departements=departements,
         names=dict(names),
-        lengths_by_first_token={k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()},
+        prefixes=frozenset(prefixes),
+        first_words=frozenset(key.partition(" ")[0] for key in names),
         postal=dict(postal),
         commune_departement=commune_departement,
         plm={city: (dep, frozenset(numbers)) for city, (dep, numbers) in plm.items()},
@@ -327,9 +370,10 @@ class _Scan:
     def __init__(self, text: str, t: Tables) -> None:
         self.text = text
         self.t = t
-        self.tokens = tokenize(text)
-        self.norms = [tok.norm for tok in self.tokens]
-        self.consumed = [False] * len(self.tokens)
+        self.starts, self.ends, self.raws, self.norms = _token_columns(text)
+        self.n = len(self.norms)
+        self.digit_tokens = [i for i, raw in enumerate(self.raws) if raw[0] in "0123456789"]
+        self.consumed = [False] * self.n
         self.hits: list[Hit] = []
 
     # -- helpers on tokens
@@ -340,24 +384,24 @@ class _Scan:
         return self.norms[i + k] if i + k < len(self.norms) else ""
 
     def gap_before(self, i: int) -> str:
-        return self.text[self.tokens[i - 1].end:self.tokens[i].start] if i > 0 else ""
+        return self.text[self.ends[i - 1]:self.starts[i]] if i > 0 else ""
 
     def gap_after(self, i: int) -> str:
-        return self.text[self.tokens[i].end:self.tokens[i + 1].start] if i + 1 < len(self.tokens) else ""
+        return self.text[self.ends[i]:self.starts[i + 1]] if i + 1 < self.n else ""
 
     def char_before(self, i: int) -> str:
-        start = self.tokens[i].start
+        start = self.starts[i]
         return self.text[start - 1] if start > 0 else ""
 
     def char_after(self, i: int) -> str:
-        end = self.tokens[i].end
+        end = self.ends[i]
         return self.text[end] if end < len(self.text) else ""
 
     def is_capitalised(self, first: int, last: int) -> bool:
         for i in range(first, last + 1):
             if self.norms[i] not in ARTICLES:
-                return self.tokens[i].raw[:1].isupper()
-        return self.tokens[first].raw[:1].isupper()
+                return self.raws[i][:1].isupper()
+        return self.raws[first][:1].isupper()
 
     def has_context(self, first: int, last: int, extra: frozenset[str] = frozenset()) -> bool:
         before = self.prev(first)
@@ -387,34 +431,44 @@ class _Scan:
 
     # -- pass 1: names
     def scan_names(self) -> None:
-        names, lengths = self.t.names, self.t.lengths_by_first_token
-        n, i = len(self.tokens), 0
-        while i < n:
-            candidate_lengths = lengths.get(self.norms[i])
+        names, prefixes, norms, n = self.t.names, self.t.prefixes, self.norms, self.n
+        first_words = self.t.first_words
+        free_from = 0
+        for i in [k for k, word in enumerate(norms) if word in first_words]:
+            if i < free_from:
+                continue
+            # Walk the n-grams starting here while they are prefixes of some name (a trie walk on
+            # a set of prefixes), then try the names found, longest first.
+            key, j, found = norms[i], i, []
+            while True:
+                if key in names:
+                    found.append((j, key))
+                if j + 1 >= n or key not in prefixes:
+                    break
+                j += 1
+                key = f"{key} {norms[j]}"
             matched = 0
-            if candidate_lengths:
-                for length in candidate_lengths:
-                    if i + length > n:
-                        continue
-                    key = self.norms[i] if length == 1 else " ".join(self.norms[i:i + length])
-                    places = names.get(key)
-                    if places and self.accept_name(key, places, i, i + length - 1):
-                        matched = length
-                        break
+            for last, name in reversed(found):
+                if self.accept_name(name, names[name], i, last):
+                    matched = last - i + 1
+                    break
             if matched:
                 for k in range(i, i + matched):
                     self.consumed[k] = True
-                i += matched
-            else:
-                i += 1
+                free_from = i + matched
 
     def accept_name(self, key: str, places: list[Place], first: int, last: int) -> bool:
         """Apply the rules of the module docstring; record the hit when accepted."""
+        info = _key_info(key, places)
+        if info.lowercase_is_never_a_place and not self.raws[first][:1].isupper():
+            return False  # the bulk of the candidates: "pas", "son", "titre" in lower case
+        if info.bare_only and self.prev(first) not in info.bare_only:
+            return False
         if self.in_street_or_person_name(first):
             return False
         for span in range(first, last):  # a name does not run across a line or a sentence
             gap = self.gap_after(span)
-            if any(ch in gap for ch in "\n;,!?()") or ("." in gap and self.tokens[span].raw.lower() not in ABBREVIATIONS):
+            if any(ch in gap for ch in "\n;,!?()") or ("." in gap and self.raws[span].lower() not in ABBREVIATIONS):
                 return False
         regions = [p for p in places if p.kind == "region"]
         departements = [p for p in places if p.kind == "departement"]
@@ -482,14 +536,14 @@ class _Scan:
         candidates: dict[str, int] = {}
         for p in places:
             candidates[p.departement] = max(candidates.get(p.departement, -1), p.population)
-        hit = Hit(first, last, self.tokens[first].start, self.tokens[last].end, "name", candidates, reason, weight, places)
+        hit = Hit(first, last, self.starts[first], self.ends[last], "name", candidates, reason, weight, places)
         self.hits.append(hit)
         self.link_following_number(hit)
 
     def link_following_number(self, hit: Hit) -> None:
         """'Montreuil (93)', 'Saint-Denis 974', 'Valence, 26': the number fixes the homonym."""
         j = hit.last + 1
-        if j >= len(self.tokens) or self.consumed[j]:
+        if j >= self.n or self.consumed[j]:
             return
         gap = self.gap_after(hit.last)
         if gap.strip(" ,-–(\t") != "":
@@ -500,7 +554,7 @@ class _Scan:
         if "(" not in gap and code not in hit.candidates:
             return
         self.consumed[j] = True
-        self.hits.append(Hit(j, j, self.tokens[j].start, self.tokens[j].end, "number", {code: 0},
+        self.hits.append(Hit(j, j, self.starts[j], self.ends[j], "number", {code: 0},
                              "departement-number", W_DEPARTEMENT))
         if code in hit.candidates:
             hit.linked = code
@@ -508,7 +562,7 @@ class _Scan:
     # -- arrondissements
     def match_arrondissement_after(self, first: int, last: int, plm: tuple[str, frozenset[int]]) -> bool:
         j = last + 1
-        if j >= len(self.tokens) or self.gap_after(last).strip(" ,-") != "":
+        if j >= self.n or self.gap_after(last).strip(" ,-") != "":
             return False
         number, end_index = _arrondissement_number(self, j)
         if number is None or number not in plm[1]:
@@ -516,14 +570,15 @@ class _Scan:
         if end_index == j and self.norms[j].isdigit() and len(self.norms[j]) > 2:
             return False
         self.mark(first, end_index)
-        self.hits.append(Hit(first, end_index, self.tokens[first].start, self.tokens[end_index].end, "arrondissement",
+        self.hits.append(Hit(first, end_index, self.starts[first], self.ends[end_index], "arrondissement",
                              {plm[0]: 0}, "city-arrondissement", W_ARRONDISSEMENT))
         return True
 
     def scan_lone_arrondissements(self) -> None:
         """'dans le 15e', '3e arrondissement': the PLM city named in the text, else Paris."""
-        for i, norm in enumerate(self.norms):
-            if self.consumed[i] or not norm[:1].isdigit():
+        for i in self.digit_tokens:
+            norm = self.norms[i]
+            if self.consumed[i]:
                 continue
             match = ARRONDISSEMENT_SUFFIX_RE.match(norm)
             if not match:
@@ -545,7 +600,7 @@ class _Scan:
             if followed:
                 end_index += 1
             self.mark(i, end_index)
-            self.hits.append(Hit(i, end_index, self.tokens[i].start, self.tokens[end_index].end, "arrondissement",
+            self.hits.append(Hit(i, end_index, self.starts[i], self.ends[end_index], "arrondissement",
                                  {departement: 0}, "city-arrondissement", W_ARRONDISSEMENT))
 
     def city_for_arrondissement(self, number: int) -> str | None:
@@ -562,7 +617,8 @@ class _Scan:
 
     # -- pass 2: numbers
     def scan_numbers(self) -> None:
-        for i, norm in enumerate(self.norms):
+        for i in self.digit_tokens:
+            norm = self.norms[i]
             if self.consumed[i]:
                 continue
             if norm.isdigit() and len(norm) == 5:
@@ -601,7 +657,7 @@ class _Scan:
                 return  # unknown code (CEDEX...) accepted only when the commune that follows agrees
             chosen, weight, confirmed = prefix, W_POSTAL_CONFIRMED, {prefix}
         self.consumed[i] = True
-        self.hits.append(Hit(i, i, self.tokens[i].start, self.tokens[i].end, "postal", {chosen: 0}, "postal-code", weight))
+        self.hits.append(Hit(i, i, self.starts[i], self.ends[i], "postal", {chosen: 0}, "postal-code", weight))
         if following and chosen in following.candidates:
             following.linked = chosen
 
@@ -622,13 +678,13 @@ class _Scan:
         if not accepted:
             return
         self.consumed[i] = True
-        self.hits.append(Hit(i, i, self.tokens[i].start, self.tokens[i].end, "number", {code: 0},
+        self.hits.append(Hit(i, i, self.starts[i], self.ends[i], "number", {code: 0},
                              "departement-number", W_DEPARTEMENT))
 
     def parenthesised_after_word(self, i: int) -> bool:
         if i == 0 or self.char_before(i) != "(" or self.char_after(i) != ")":
             return False
-        previous = self.tokens[i - 1].raw
+        previous = self.raws[i - 1]
         return previous[:1].isupper() and not previous.isdigit()
 
     # -- resolution
@@ -662,8 +718,8 @@ class _Scan:
         destinations, origins = [], []
         for code, items in evidence.items():
             first = min(items, key=lambda e: e.start)
-            index = next((k for k, tok in enumerate(self.tokens) if tok.start == first.start), None)
-            if index is None:
+            index = bisect_left(self.starts, first.start)
+            if index >= self.n or self.starts[index] != first.start:
                 continue
             marker = self.prev(index)
             if marker in ARTICLES and index >= 2:
@@ -677,18 +733,16 @@ class _Scan:
         return destinations, origins
 
     def move_cue(self) -> Token | None:
-        for token in self.tokens:
-            if token.norm.startswith(MOVE_CUE_PREFIXES) or token.norm in MOVE_CUE_WORDS:
-                return token
-        return None
+        match = MOVE_CUE_RE.search(self.text)
+        return Token(match.start(), match.end(), match.group(), match.group().lower()) if match else None
 
     def areas(self, role: str) -> list[AreaMatch]:
         self.scan_names()
         self.scan_lone_arrondissements()
         self.scan_numbers()
         evidence = self.resolve()
-        destinations, origins = self.move_order(evidence) if role == "person" else ([], [])
-        cue = self.move_cue()
+        destinations, origins = self.move_order(evidence) if role == "person" and len(evidence) > 1 else ([], [])
+        cue = self.move_cue() if destinations else None
         for code in destinations:
             evidence[code].append(Evidence(cue.raw, cue.start, cue.end, "move-destination", W_MOVE))
         for code in origins:

@@ -1,0 +1,150 @@
+"""The ways people write places in a request, and what each yields."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.geography import find_areas
+
+
+def codes(text: str, **kwargs: object) -> list[str]:
+    return [area.code for area in find_areas(text, **kwargs)]
+
+
+def reasons(text: str) -> list[str]:
+    return [e.reason for area in find_areas(text) for e in area.evidence]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bonjour, j'habite dans le 93 depuis deux ans.", "93"),
+        ("je suis dans le 13", "13"),
+        ("j'habite le 13", "13"),
+        ("moi je suis du 59", "59"),
+        ("la CAF du 93 ne répond pas", "93"),
+        ("Je relève du département 59.", "59"),
+        ("département du Nord", "59"),
+        ("dans le 974 chez ma tante", "974"),
+        ("département 2A", "2A"),
+    ],
+)
+def test_departement_numbers(text: str, expected: str) -> None:
+    assert codes(text)[0] == expected
+    assert "departement-number" in reasons(text) or "departement-name" in reasons(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("J'habite en Seine-Saint-Denis.", "93"),
+        ("j habite en seine st denis", "93"),
+        ("Seine Saint Denis", "93"),
+        ("les Bouches-du-Rhône", "13"),
+        ("dans les bouches du rhone", "13"),
+        ("Je vis dans le Nord.", "59"),
+        ("J'ai déménagé dans la Somme.", "80"),
+        ("en Haute-Garonne", "31"),
+        ("dans les Htes-Alpes", "05"),
+        ("dans le Val-d'Oise", "95"),
+        ("dans l'Ain", "01"),
+    ],
+)
+def test_departement_names(text: str, expected: str) -> None:
+    areas = find_areas(text)
+    assert [a.code for a in areas] == [expected]
+    assert areas[0].evidence[0].reason == "departement-name"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Je vis à Marseille 13e.", "13"),
+        ("j'habite Lyon 3ème", "69"),
+        ("Paris 15e", "75"),
+        ("Paris XVe arrondissement", "75"),
+        ("Marseille 1er", "13"),
+        ("j'habite dans le 15e", "75"),
+        ("Je suis à Marseille, dans le 13e arrondissement.", "13"),
+    ],
+)
+def test_city_arrondissements(text: str, expected: str) -> None:
+    assert codes(text) == [expected]
+    assert "city-arrondissement" in reasons(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("j habite a st etienne", "42"),
+        ("J'habite Saint-Étienne.", "42"),
+        ("SAINT ETIENNE", "42"),
+        ("St-Etienne", "42"),
+        ("à Aix-en-Provence", "13"),
+        ("aix en provence", "13"),
+        ("jhabite a limoges merci", "87"),
+        ("J'habite à Mérignac.", "33"),
+        ("La Rochelle", "17"),
+        ("au Havre", "76"),
+        ("je vis aux Lilas", "93"),
+        ("à l'Isle-Adam", "95"),
+        ("Vandœuvre-lès-Nancy", "54"),
+        ("je suis à Cherbourg", "50"),
+        ("la mission locale de creteil", "94"),
+        ("à Tours", "37"),
+        ("j'habite à Vue", "44"),
+    ],
+)
+def test_communes(text: str, expected: str) -> None:
+    assert codes(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mon adresse : 12 rue des Lilas, 13001 Marseille", "13"),
+        ("75015", "75"),
+        ("habite au 75015", "75"),
+        ("3 allée des Pins\n69003 LYON", "69"),
+        ("93735 Bobigny Cedex", "93"),
+        ("97400 Saint-Denis", "974"),
+        ("20000 Ajaccio", "2A"),
+        ("code postal 59000", "59"),
+    ],
+)
+def test_postal_codes(text: str, expected: str) -> None:
+    areas = find_areas(text)
+    assert areas[0].code == expected
+    postal = [e for e in areas[0].evidence if e.reason == "postal-code"]
+    assert postal and text[postal[0].start:postal[0].end] == postal[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("J'habite à la Réunion.", "974"),
+        ("on est au tampon a la reunion", "974"),
+        ("Je vis en Guadeloupe.", "971"),
+        ("Mayotte", "976"),
+        ("Je suis en Guyane depuis 2019.", "973"),
+        ("Je viens de Martinique", "972"),
+    ],
+)
+def test_overseas_by_name(text: str, expected: str) -> None:
+    areas = find_areas(text)
+    assert [a.code for a in areas] == [expected]
+    assert areas[0].evidence[0].reason == "overseas-name"
+
+
+def test_evidence_offsets_point_at_the_matched_text() -> None:
+    text = "Bonjour,\nje vis à Saint-Étienne (42) et ma fille dans le 93."
+    for area in find_areas(text):
+        for evidence in area.evidence:
+            assert text[evidence.start:evidence.end] == evidence.text
+    assert codes(text) == ["42", "93"]  # 42 has two pieces of evidence, so it comes first
+
+
+def test_areas_are_ordered_by_evidence_weight() -> None:
+    areas = find_areas("Née à Valence, j'habite 12 rue Victor Hugo, 93100 Montreuil.")
+    assert [a.code for a in areas] == ["93", "26"]
+    assert areas[1].evidence[0].reason == "commune-homonym-by-population"

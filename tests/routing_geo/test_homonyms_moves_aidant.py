@@ -1,0 +1,79 @@
+"""Homonym communes, moves between two places, and the aidant's signature."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.geography import find_areas
+
+
+def first(text: str, **kwargs: object) -> tuple[str, str]:
+    area = find_areas(text, **kwargs)[0]
+    return area.code, area.evidence[0].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("J'habite à Saint-Denis (93).", ("93", "commune")),
+        ("J'habite Saint-Denis 93", ("93", "commune")),
+        ("93200 Saint-Denis", ("93", "postal-code")),
+        ("97400 Saint-Denis", ("974", "postal-code")),
+        ("Je vis à Saint-Denis, à la Réunion.", ("974", "commune-homonym-by-context")),
+        ("Je vis à Saint-Denis en Seine-Saint-Denis.", ("93", "commune-homonym-by-context")),
+        ("J'habite à Valence dans le Tarn-et-Garonne.", ("82", "commune-homonym-by-context")),
+        ("J'habite à Valence (82)", ("82", "commune")),
+    ],
+)
+def test_homonyms_resolved_by_context(text: str, expected: tuple[str, str]) -> None:
+    assert first(text) == expected
+
+
+def test_homonym_without_context_goes_to_the_most_populous() -> None:
+    areas = find_areas("J'habite à Valence.")
+    assert [a.code for a in areas] == ["26"]  # Valence (Drôme) rather than Valence (Tarn-et-Garonne)
+    assert areas[0].evidence[0].reason == "commune-homonym-by-population"
+    assert areas[0].evidence[0].weight < 0.8
+
+
+def test_longest_name_wins() -> None:
+    areas = find_areas("Je vis en Seine-Saint-Denis.")
+    assert [a.code for a in areas] == ["93"]
+    assert [e.reason for e in areas[0].evidence] == ["departement-name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("J'ai déménagé de Paris à Marseille en mai.", ["75", "13"]),
+        ("J'ai déménagé de Toulouse à Bordeaux, mon dossier est resté à la CAF de Haute-Garonne.", ["31", "33"]),
+        ("Je suis parti de Montreuil pour m'installer à Angers.", ["93", "49"]),
+        ("Mutée de Lille vers Nantes", ["59", "44"]),
+    ],
+)
+def test_moves_yield_both_places_in_the_order_told(text: str, expected: list[str]) -> None:
+    areas = find_areas(text)
+    assert [a.code for a in areas] == expected
+    destination = areas[1].evidence
+    assert any(e.reason == "move-destination" for e in destination)
+    assert any(e.reason == "move-origin" for e in areas[0].evidence)
+
+
+SIGNATURE = "Sophie Lemoine\nConseillère France Services\nFrance Services de Guéret\n1 place du Marché, 23000 Guéret"
+
+
+def test_aidant_signature_is_a_hint_returned_last() -> None:
+    areas = find_areas("Mme Dupuis habite à Limoges et attend sa carte vitale.", sender_signature=SIGNATURE)
+    assert [(a.code, a.role) for a in areas] == [("87", "person"), ("23", "aidant")]
+    evidence = areas[1].evidence[0]
+    assert SIGNATURE[evidence.start:evidence.end] == evidence.text
+
+
+def test_aidant_signature_alone_when_the_person_gives_no_place() -> None:
+    areas = find_areas("Bonjour, M. Dupuis attend sa carte vitale depuis janvier.", sender_signature=SIGNATURE)
+    assert [(a.code, a.role) for a in areas] == [("23", "aidant")]
+
+
+def test_no_signature_no_aidant_area() -> None:
+    assert find_areas("Rien ici.", sender_signature=None) == []
+    assert find_areas("Rien ici.", sender_signature="") == []
