@@ -5,12 +5,14 @@ this mail, and the quoted history, forward headers, mobile footers and
 ``-- `` signature that were cut (the admin shows them folded, nothing is lost).
 
 Why hand-written (measured, see ``benchmarks/trimming_eval.py`` and
-``docs/understanding.md``): on the corpora in ``../shared/corpora`` the
-maintained Python libraries trim at most 53 % of the discourse
-email_reply_trimmer fixtures exactly (email-reply-parser 50 %,
-mail-parser-reply 42 %, quotequail 19 %, talon 53 %) and miss most of our
-French client formats; this module scores 100 % on discourse, 100 % on our
-French fixtures and is at or above the best library on the other corpora.
+``docs/understanding.md``): on the discourse email_reply_trimmer fixtures the
+maintained Python libraries trim at most half of the cases exactly (talon
+52 %, email-reply-parser 44 %, mail-parser-reply 28 %, quotequail 12 %) and at
+most 54 % of our French client fixtures (talon); this module trims 63/64
+discourse cases (the 64th expects an empty reply, which we never return),
+35/35 French fixtures, and is at or above the best library on every other
+corpus except talon's own test set (38/45 against 41/45) and github's
+(15/17 against 16/17).
 
 The method is the one of discourse's email_reply_trimmer (Ruby, MIT), written
 anew in Python with French client formats added: every line gets one letter
@@ -32,7 +34,9 @@ Decisions (documented because they are choices, not facts):
 - Bottom-posting under an "X a écrit :" marker keeps the text under the quote
   and elides the quote. A bare ``>`` quote followed by text, without any
   marker, is kept as context (the author selected it on purpose, as discourse
-  does); trailing ``>`` quotes are elided.
+  does); trailing ``>`` quotes are elided. Interleaved answers ("> question"
+  then the answer, several times) keep the questions they answer, and a
+  quote followed by seven text lines or more is taken for interleaving.
 - When everything looks quoted, the whole text is kept: a reply is never
   reduced to nothing.
 """
