@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable
 
@@ -69,6 +69,7 @@ SIGNATURE_FACTOR = 0.3
 CONCESSION_FACTOR = 0.5
 SUBJECT_FACTOR = 1.2
 SENDER_DOMAIN_WEIGHT = 0.5
+SENDER_DOMAIN_ALONE_WEIGHT = 0.3
 FUZZY_FACTOR = 0.8
 UNKNOWN_RETIREMENT_AREA_FACTOR = 0.75
 
@@ -319,11 +320,18 @@ _IN_PASSING_AFTER = re.compile(
     r"parle de vous|indique votre|dit d appeler|dit de contacter|dit de voir|dit de m adresser|dit de vous|"
     r"dit d ecrire|dit d aller|dit de passer|dit de me tourner|dit que ce n etait pas|dit que ca ne|"
     r"dit que cela ne|dit que c etait a)\b"
+    r"|^[^|]{0,50}?\bne (?:peut|peuvent|pouvait|pouvaient|pourra|pourront) (?:pas |rien |plus )?"
+    r"(?:m aider|nous aider|rien pour moi|rien pour nous|rien faire pour)"
 )
 _IN_PASSING_BEFORE = re.compile(
     r"\b(?:oriente|orientee|orientes|envoye|envoyee|adresse|adressee|recommande|recommandee) (?:par|vers vous par)"
     r"|\bconseils? d|\bde la part d|\bdeja (?:appele|contacte|ecrit|relance|vu|ete|passe|essaye|tente)"
-    r"|\bcomme (?:me l a|l a) dit"
+    r"|\bcomme (?:me l a|l a) dit|\b(?:transmis|transmise|signale|signalee|relaye|relayee) par"
+)
+_LIST_GLUE = re.compile(r"^[\s,]*(?:(?:ni|et|ou|la|le|l|les|puis|aussi|meme)[\s,]+)*$")
+_NOT_OURS = re.compile(
+    r"\b(?:pas|plus) (?:de|du) (?:notre|mon|nos) (?:ressort|competence|domaine|perimetre)"
+    r"|\bne rel[e]ve (?:pas|plus) de (?:nous|notre|nos)|\bhors de (?:notre|nos) competence"
 )
 _TOWARDS = re.compile(r"\b(?:vers|aupres d[eu]?|contacter|appeler|joindre|saisir)\s*(?:(?:la|le|l|les|de|du|des)\s*)*$")
 _CLOSING = re.compile(
@@ -409,12 +417,35 @@ def signature_start(analysed: str, norm: str, offsets: list[int] | None) -> int:
 # ------------------------------------------------------------------ classify
 
 
-def _find_areas(analysed: str, aidant_signature: str | None) -> list[AreaMatch]:
+def _areas(analysed: str, analysis: Analysis, aidant_signature: str | None, finder: Callable[..., list[AreaMatch]]
+           ) -> list[AreaMatch]:
+    """The person's areas, then the aidant's.
+
+    When the caller has no separate signature but the mail ends with one that
+    names an organisation ("France Services de Guéret, 23000"), that signature is
+    the writer's, not the person's: its places become aidant hints (offsets
+    shifted back into the analysed text).
+    """
+    cut = analysis.signature_start
+    if aidant_signature is not None or not analysis.affiliated_signature or cut >= len(analysed):
+        return list(finder(analysed, sender_signature=aidant_signature))
+    found = list(finder(analysed[:cut], sender_signature=analysed[cut:]))
+    shifted: list[AreaMatch] = []
+    for area in found:
+        if area.role == "aidant":
+            area = AreaMatch(area.code, [replace(e, start=e.start + cut if e.start >= 0 else e.start,
+                                                   end=e.end + cut if e.start >= 0 else e.end) for e in area.evidence],
+                             role="aidant")
+        shifted.append(area)
+    return shifted
+
+
+def _find_areas(analysed: str, sender_signature: str | None = None) -> list[AreaMatch]:
     """Areas from routing.geography when it is installed; never raises."""
     if _geo_find_areas is None:
         return []
     try:
-        found = list(_geo_find_areas(analysed, sender_signature=aidant_signature) or [])
+        found = list(_geo_find_areas(analysed, sender_signature=sender_signature) or [])
     except Exception:  # hostile input must not stop routing; areas are then unknown
         return []
     found.sort(key=lambda a: 0 if getattr(a, "role", "person") == "person" else 1)
@@ -430,6 +461,24 @@ def sender_domain(sender: str | None) -> str:
     return address.rsplit("@", 1)[1].strip().lower() if "@" in address else ""
 
 
+def _next_mention_start(norm: str, matches: list[Match], spans: list[tuple[int, int]], index: int) -> int:
+    """Where the next mention starts, looking past a list ("ni la CAF ni la mairie ne ...")."""
+    previous_end = spans[matches[index].end_token - 1][1]
+    for following in matches[index + 1 :]:
+        start = spans[following.start_token][0]
+        if not _LIST_GLUE.match(norm[previous_end:start]):
+            return start
+        previous_end = spans[following.end_token - 1][1]
+    return len(norm)
+
+
+@dataclass
+class Analysis:
+    evidence: dict[str, list[Evidence]]
+    signature_start: int
+    affiliated_signature: bool  # the signature names an organisation: the writer is an aidant or an agent
+
+
 def collect_evidence(
     analysed: str, *, subject_length: int = 0, sender: str | None = None, catalog: Catalog | None = None
 ) -> dict[str, list[Evidence]]:
@@ -438,6 +487,13 @@ def collect_evidence(
     Retirement evidence is still under CARSAT/CNAV as written (the area split
     happens in :func:`classify`); regime benefits have moved to the MSA.
     """
+    return analyse(analysed, subject_length=subject_length, sender=sender, catalog=catalog).evidence
+
+
+def analyse(
+    analysed: str, *, subject_length: int = 0, sender: str | None = None, catalog: Catalog | None = None
+) -> Analysis:
+    """Evidence per organisation, and where the writer's signature starts."""
     catalog = catalog or load_catalog()
     matcher = matcher_for(catalog)
     norm, offsets = normalise(analysed)
@@ -453,17 +509,20 @@ def collect_evidence(
 
     sign_start = signature_start(analysed, norm, offsets)
     evidence: dict[str, list[Evidence]] = {}
+    affiliated = False
     for index, match in enumerate(matches):
         n_start = spans[match.start_token][0]
         n_end = spans[match.end_token - 1][1]
         start, end = origin(n_start), origin_end(n_end)
         piece = analysed[start:end]
-        next_start = spans[matches[index + 1].start_token][0] if index + 1 < len(matches) else len(norm)
+        next_start = _next_mention_start(norm, matches, spans, index)
         context: tuple[bool, bool] | None = None
         for entry in match.entries:
-            if entry.kind in ("ignore", "helper"):  # helpers are who writes, never who acts
+            if entry.kind == "ignore" or (entry.upper_only and piece != piece.upper()):
                 continue
-            if entry.upper_only and piece != piece.upper():
+            if start >= sign_start:
+                affiliated = True
+            if entry.kind == "helper":  # helpers are who writes, never who acts
                 continue
             if context is None:
                 negated = is_negated(norm, n_start)
@@ -487,13 +546,29 @@ def collect_evidence(
             for code in codes:
                 evidence.setdefault(code, []).append(Evidence(piece, start, end, reason, round(weight, 3)))
 
-    domain = sender_domain(sender)
-    if domain:
-        org = catalog.by_sender_domain(domain)
-        if org is not None and not org.helper:
-            evidence.setdefault(org.code, []).append(Evidence(domain, -1, -1, "sender-domain", SENDER_DOMAIN_WEIGHT))
+    _add_sender_domain(evidence, sender, norm, catalog)
     _move_regime_benefits_to_msa(evidence, catalog)
-    return evidence
+    return Analysis(evidence, sign_start, affiliated)
+
+
+def _add_sender_domain(evidence: dict[str, list[Evidence]], sender: str | None, norm: str, catalog: Catalog) -> None:
+    """An agent writing from its organisation's domain hints that it is involved.
+
+    Less so when the text mentions that organisation only in passing or not at
+    all (an agent forwarding someone else's case), and not at all when the agent
+    says it is not theirs ("ce n'est pas de notre ressort").
+    """
+    domain = sender_domain(sender)
+    org = catalog.by_sender_domain(domain) if domain else None
+    if org is None or org.helper:
+        return
+    items = evidence.setdefault(org.code, [])
+    if _NOT_OURS.search(norm):
+        items.append(Evidence(domain, -1, -1, "negated:sender-domain", WEIGHT_NEGATED))
+    elif any(e.weight >= 0.5 for e in items):
+        items.append(Evidence(domain, -1, -1, "sender-domain", SENDER_DOMAIN_WEIGHT))
+    else:
+        items.append(Evidence(domain, -1, -1, "sender-domain", SENDER_DOMAIN_ALONE_WEIGHT))
 
 
 def classify(
@@ -513,11 +588,9 @@ def classify(
     """
     catalog = catalog or load_catalog()
     analysed = f"{subject or ''}\n{text or ''}"[:MAX_ANALYSED_CHARS]
-    evidence = collect_evidence(analysed, subject_length=len(subject or ""), sender=sender, catalog=catalog)
-    if find_areas is not None:
-        areas = list(find_areas(analysed, sender_signature=aidant_signature))
-    else:
-        areas = _find_areas(analysed, aidant_signature)
+    analysis = analyse(analysed, subject_length=len(subject or ""), sender=sender, catalog=catalog)
+    evidence = analysis.evidence
+    areas = _areas(analysed, analysis, aidant_signature, find_areas or _find_areas)
     retirement_area_unknown = _split_retirement(evidence, areas)
     return _decide(evidence, areas, retirement_area_unknown, catalog)
 
