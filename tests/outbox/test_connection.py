@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 
+from gateway.config import Settings
 from gateway.transports import RelayTransport, smtp_line_endings
 from tests.outbox.conftest import mail_bytes
 from tests.support.smtp_sink import SinkHandler, SmtpSink, free_port
@@ -24,12 +25,12 @@ class CountingHandler(SinkHandler):
         return responses
 
 
-def test_a_batch_shares_one_connection(settings):
+def test_a_batch_shares_one_connection():
     handler = CountingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        settings = replace(settings, relay_host="127.0.0.1", relay_port=controller.port)
+        settings = Settings(relay_host="127.0.0.1", relay_port=controller.port)
         transport = RelayTransport(settings)
         for n in range(3):
             transport.send("aplus+bounce-1-0000000000000000@aplus.localhost", f"agent{n}@caf.example", mail_bytes(f"agent{n}@caf.example"))
@@ -40,10 +41,10 @@ def test_a_batch_shares_one_connection(settings):
     assert handler.sessions == 1
 
 
-def test_a_connection_closed_by_the_relay_while_idle_is_reopened(settings):
+def test_a_connection_closed_by_the_relay_while_idle_is_reopened():
     sink = SmtpSink(timeout=0.2).start()  # the relay hangs up after 0.2 s of silence
     try:
-        settings = replace(settings, relay_host=sink.host, relay_port=sink.port)
+        settings = Settings(relay_host=sink.host, relay_port=sink.port)
         transport = RelayTransport(settings)
         transport.send("aplus+bounce-1-0000000000000000@aplus.localhost", "a@caf.example", mail_bytes("a@caf.example"))
         time.sleep(0.6)  # let the relay close the idle connection (not an assertion on time)

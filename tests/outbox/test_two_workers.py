@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from email import message_from_bytes, policy
 
 import pytest
 
 from gateway.db import Database
+from gateway.models import OutboundMail
 from gateway.outbox import queue_stats, run_delivery_loop
 from gateway.transports import RelayTransport
-from tests.outbox.conftest import mail_bytes, queue_mail
+from tests.outbox.conftest import mail_bytes
 
 MAILS = 200
 
@@ -41,10 +43,11 @@ class FirstSendsMeet:
 def test_two_workers_deliver_every_mail_exactly_once(database, relay_settings, sink):
     """On PostgreSQL (SKIP LOCKED) and on SQLite (one writer): no mail twice, none lost."""
     message_ids = []
-    for n in range(MAILS):
-        raw = mail_bytes(f"agent{n}@cpam.example")
-        message_ids.append(raw.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode())
-        queue_mail(database, f"agent{n}@cpam.example", raw)
+    with database.begin() as session:
+        for n in range(MAILS):
+            message = message_from_bytes(mail_bytes(f"agent{n}@cpam.example"), policy=policy.SMTP)
+            message_ids.append(message["Message-ID"])
+            session.add(OutboundMail(dedup_key=f"two-workers-{n}", recipient=f"agent{n}@cpam.example", raw=message.as_bytes()))
 
     barrier = threading.Barrier(2)
     stop = threading.Event()

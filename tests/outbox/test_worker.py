@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import replace
 from datetime import timedelta
 
+from gateway.config import Settings
 from gateway.models import utcnow
 from gateway.outbox import (
     JITTER, DeliveryReport, claim_next, deliver_due, lease_seconds, queue_stats, record, retry_delay, run_delivery_loop,
@@ -72,8 +72,8 @@ def test_a_worker_whose_lease_was_taken_over_does_not_overwrite_the_outcome(data
     assert outbox_row(database, outbox_id).state == "failed"
 
 
-def test_retry_delay_doubles_from_the_base_up_to_the_cap(settings):
-    settings = replace(settings, retry_base_seconds=60, retry_max_seconds=3600)
+def test_retry_delay_doubles_from_the_base_up_to_the_cap():
+    settings = Settings(retry_base_seconds=60, retry_max_seconds=3600)
     rng = random.Random(7)
     for previous, expected in [(0, 60), (1, 120), (2, 240), (5, 1920), (6, 3600), (40, 3600), (10_000, 3600)]:
         delay = retry_delay(previous, settings, rng)
