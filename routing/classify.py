@@ -305,6 +305,10 @@ _COPULA_NEGATION = re.compile(
 _DENIED_PROBLEM = re.compile(
     r"\b(?:pas|aucun|plus) (?:de |d )?(?:probleme|souci|litige|difficulte|question)s? (?:avec|de|du|d|cote)(?: (?:la|le|l|les))?\s*$"
 )
+_COMPLAINT_AFTER = re.compile(
+    r"[^|]{0,30}?\b(?:depuis|ce mois|cette annee|verse|versee|verses|versees|paye|payee|payes|payees|recu|recue|"
+    r"pendant|toujours|encore|alors|malgre|en attente|non plus)\b"
+)
 _CONCESSION = re.compile(
     r"\b(?:alors que|bien que|meme si|puisque) (?:je|j|nous|il|elle) (?:suis|sommes|est|etais|touche|touchons|percois|"
     r"beneficie|beneficions) "
@@ -341,7 +345,7 @@ _CLOSING = re.compile(
 _DASH_SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 
 
-def is_negated(norm: str, start: int) -> bool:
+def is_negated(norm: str, start: int, end: int | None = None) -> bool:
     """True when the words just before ``start`` deny the match.
 
     Denials: "ce n'est pas la CAF", "il ne s'agit pas de ...", "je ne suis pas
@@ -369,7 +373,10 @@ def is_negated(norm: str, start: int) -> bool:
         return False
     copula = bool(_COPULA_NEGATION.search(" ".join(words[max(0, at - 4) : at + 1])))
     if not after_core:  # "pas de RSA", "ce n'est pas la CAF"
-        return copula or bool(after and after[0] in ("de", "d", "du", "des"))
+        if copula:
+            return True
+        complaint = end is not None and _COMPLAINT_AFTER.match(norm, end)  # "pas de RSA depuis mars"
+        return bool(after and after[0] in ("de", "d", "du", "des")) and not complaint
     return copula and len(after_core) <= 2  # "ce n'est pas un problème avec la CAF"
 
 
@@ -525,7 +532,7 @@ def analyse(
             if entry.kind == "helper":  # helpers are who writes, never who acts
                 continue
             if context is None:
-                negated = is_negated(norm, n_start)
+                negated = is_negated(norm, n_start, n_end)
                 context = (negated, not negated and is_in_passing(norm, n_start, n_end, next_start))
             negated, in_passing = context
             weight, reason = entry.weight, entry.reason

@@ -187,3 +187,38 @@ def test_hostile_input_never_raises_and_offsets_stay_true(text, subject, sender)
 def test_huge_input_is_read_partially_without_error():
     decision = classify("La CAF ne verse plus mon RSA. " + "é" * 500_000, find_areas=NO_AREA)
     assert decision.organisation_codes == ["CAF"]
+
+
+def test_affiliated_signature_places_are_aidant_hints():
+    calls = []
+
+    def finder(text, sender_signature=None):
+        calls.append((text, sender_signature))
+        found = [AreaMatch("93")] if "Pantin" in text else []
+        if sender_signature and "75011" in sender_signature:
+            at = sender_signature.index("75011")
+            from routing.decision import Evidence
+            found.append(AreaMatch("75", [Evidence("75011", at, at + 5, "postal-code")], role="aidant"))
+        return found
+
+    text = ("La personne que j'accompagne vit à Pantin ; son APL n'est plus versée.\n"
+            "Cordialement,\nClaire V.\nAssociation Aurore, 75011 Paris")
+    decision = classify(text, find_areas=finder)
+    assert decision.organisation_codes == ["CAF"]
+    assert [(a.code, a.role) for a in decision.areas] == [("93", "person"), ("75", "aidant")]
+    analysed = "\n" + text
+    evidence = decision.areas[1].evidence[0]
+    assert analysed[evidence.start : evidence.end] == "75011"  # shifted back into the analysed text
+    assert "Association Aurore" not in calls[0][0] and "Association Aurore" in calls[0][1]
+
+
+def test_agent_disowning_the_case_does_not_bring_its_organisation():
+    text = ("Je vous transfère ce cas reçu à l'accueil de la CAF : pas d'indemnités journalières depuis trois mois, "
+            "ce n'est pas de notre ressort.")
+    decision = classify(text, sender="accueil@caf.fr", find_areas=NO_AREA)
+    assert decision.organisation_codes == ["CPAM"]
+
+
+def test_pas_de_followed_by_a_complaint_is_not_a_denial():
+    decision = classify("Pas de RSA depuis mars, je n'ai plus rien.", find_areas=NO_AREA)
+    assert decision.organisation_codes == ["CAF"]
