@@ -69,7 +69,7 @@ SIGNATURE_FACTOR = 0.3
 CONCESSION_FACTOR = 0.5
 SUBJECT_FACTOR = 1.2
 SENDER_DOMAIN_WEIGHT = 0.5
-SENDER_DOMAIN_ALONE_WEIGHT = 0.3
+SENDER_DOMAIN_ALONE_WEIGHT = 0.25
 FUZZY_FACTOR = 0.8
 UNKNOWN_RETIREMENT_AREA_FACTOR = 0.75
 
@@ -339,10 +339,12 @@ _NOT_OURS = re.compile(
 )
 _TOWARDS = re.compile(r"\b(?:vers|aupres d[eu]?|contacter|appeler|joindre|saisir)\s*(?:(?:la|le|l|les|de|du|des)\s*)*$")
 _CLOSING = re.compile(
-    r"\b(?:cordialement|bien a vous|bien a toi|salutations|sentiments|merci d avance|merci par avance|"
-    r"bonne journee|bonne soiree|veuillez agreer|je vous remercie|en vous remerciant|merci beaucoup)\b"
+    r"\b(?:cordialement|bien a vous|bien a toi|salutations|sentiments|veuillez agreer)\b"
 )
-_DASH_SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
+_CLOSING_LINE = re.compile(
+    r"^(?:merci|je vous remercie|en vous remerciant|bonne journee|bonne soiree|a bientot|amicalement|"
+    r"sincerement|respectueusement|je vous prie)\b(?: +[a-z0-9]+){0,3} *,? *$"
+)
 
 
 def is_negated(norm: str, start: int, end: int | None = None) -> bool:
@@ -363,6 +365,8 @@ def is_negated(norm: str, start: int, end: int | None = None) -> bool:
         return True
     if core[-1] == "non":
         return True
+    if core[-1] == "ni" and ("pas" in words or _COPULA_NEGATION.search(" ".join(words))):
+        return True  # "ce n'est pas une question d'argent ni de CAF"
     if "pas" not in words:
         return False
     at = len(words) - 1 - words[::-1].index("pas")
@@ -403,18 +407,21 @@ def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
 def signature_start(analysed: str, norm: str, offsets: list[int] | None) -> int:
     """Offset in the analysed text where the writer's signature starts (len if none).
 
-    The last closing formula ("Cordialement", "Bien à vous", ...) or a "-- " line,
-    when it is near the end (at most 8 lines and 500 characters follow).
+    The last closing formula near the end (at most 8 lines and 500 characters
+    follow it): "Cordialement", "Bien à vous", "Salutations" anywhere; the softer
+    ones ("Merci d'avance", "Merci de regarder vite", "Bonne journée") only as a
+    short line of their own, so "Merci de me dire où en est mon RSA" stays content.
     """
     best = len(analysed)
     for match in _CLOSING.finditer(norm):
-        origin = match.start() if offsets is None else offsets[match.start()]
-        best = origin
-    dash = None
-    for dash in _DASH_SIGNATURE.finditer(analysed):
-        pass
-    if dash is not None and (best == len(analysed) or dash.start() > best):
-        best = dash.start()
+        best = match.start() if offsets is None else offsets[match.start()]
+    line_start = 0
+    for line in analysed.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped in ("--", "-- ") or _CLOSING_LINE.match(normalise(stripped)[0].replace("|", " ").strip()):
+            if best == len(analysed) or line_start > best:
+                best = line_start
+        line_start += len(line)
     tail = analysed[best:]
     if len(tail) > 500 or tail.count("\n") > 8:
         return len(analysed)
