@@ -333,3 +333,5 @@ def _register_directory() -> None:
 
 
 _register_directory()
+if __name__ == "__main__":
+    main()
