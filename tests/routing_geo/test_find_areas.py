@@ -148,3 +148,32 @@ def test_areas_are_ordered_by_evidence_weight() -> None:
     areas = find_areas("Née à Valence, j'habite 12 rue Victor Hugo, 93100 Montreuil.")
     assert [a.code for a in areas] == ["93", "26"]
     assert areas[1].evidence[0].reason == "commune-homonym-by-population"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jabite a strasbour", "67"),
+        ("jabite toulouze", "31"),
+        ("jabite a bordeau pouvez vous voir", "33"),
+        ("je vis a marseile", "13"),
+        ("jabite a valencienne merci", "59"),
+    ],
+)
+def test_misspelt_towns(text: str, expected: str) -> None:
+    areas = find_areas(text)
+    assert [a.code for a in areas] == [expected]
+    assert areas[0].evidence[0].reason == "commune-fuzzy"
+
+
+@pytest.mark.parametrize("text", ["j'habite à proximité", "je suis en attente", "il est en colère", "a propos"])
+def test_no_misspelt_town_in_ordinary_words(text: str) -> None:
+    assert find_areas(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("jabite lens", "62"), ("jabite au port", "974"), ("jhabite a limoges", "87"), ("je vis a tours", "37")],
+)
+def test_phone_style_lower_case_after_a_verb_of_residence(text: str, expected: str) -> None:
+    assert [a.code for a in find_areas(text)] == [expected]

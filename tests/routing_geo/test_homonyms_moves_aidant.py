@@ -77,3 +77,22 @@ def test_aidant_signature_alone_when_the_person_gives_no_place() -> None:
 def test_no_signature_no_aidant_area() -> None:
     assert find_areas("Rien ici.", sender_signature=None) == []
     assert find_areas("Rien ici.", sender_signature="") == []
+
+
+def test_move_told_backwards_still_gives_origin_first() -> None:
+    areas = find_areas("J'ai emménagé à Paris après avoir quitté Toulouse.")
+    assert [a.code for a in areas] == ["31", "75"]
+
+
+def test_departement_name_that_is_also_a_town() -> None:
+    assert first("J'habite Vienne en Isère.") == ("38", "commune-homonym-by-context")
+    assert first("J'habite dans la Vienne.") == ("86", "departement-name")
+    assert first("J'habite à Vienne.") == ("86", "departement-name")
+
+
+def test_signature_in_the_body_counts_less_than_the_request() -> None:
+    text = ("Bonjour,\nLa personne que j'accompagne vit à Pantin (93500) ; son APL n'est plus versée.\n"
+            "Cordialement,\nClaire V.\nAssociation Aurore, 75011 Paris")
+    areas = find_areas(text)
+    assert [a.code for a in areas] == ["93", "75"]
+    assert all(e.weight < 1.0 for e in areas[1].evidence)
