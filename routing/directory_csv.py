@@ -299,7 +299,10 @@ class _Checker:
         ]
         self.organisations = OrganisationReader.load(database_organisations)
         self.territories = TerritoryReader.load()
-        self._existing = {g.name: g for g in session.scalars(select(Group).options(selectinload(Group.areas)))}
+        self._existing = {
+            g.name: g
+            for g in session.scalars(select(Group).options(selectinload(Group.areas), selectinload(Group.memberships)))
+        }
 
     def check(self, row: Row) -> None:
         reasons: list[str] = []
@@ -491,10 +494,15 @@ class _Writer:
         self.session = session
         self.report = report
         self.checker = checker
-        self._organisations: dict[str, Organisation] = {}
-        self._areas: dict[str, Area] = {}
+        self._organisations = {o.code: o for o in session.scalars(select(Organisation))}
+        self._areas = {a.code: a for a in session.scalars(select(Area))}
 
     def apply(self, plan: Plan) -> None:
+        with self.session.no_autoflush:  # one flush per phase, not one per lookup
+            self._apply(plan)
+        self.session.flush()
+
+    def _apply(self, plan: Plan) -> None:
         groups = {name: self._group(g) for name, g in plan.groups.items()}
         existing_agents = self._existing_agents(plan.agents)
         agents = {email: self._agent(a, existing_agents.get(email)) for email, a in plan.agents.items()}
@@ -507,7 +515,6 @@ class _Writer:
             else:
                 group.memberships.append(Membership(agent=agent))
                 self.report.memberships.created += 1
-        self.session.flush()
 
     def _group(self, plan: GroupPlan) -> Group:
         group = self.checker._existing.get(plan.name)
@@ -571,20 +578,15 @@ class _Writer:
 
     def _organisation(self, code: str) -> Organisation:
         if code not in self._organisations:
-            organisation = self.session.scalar(select(Organisation).where(Organisation.code == code))
-            if organisation is None:
-                organisation = Organisation(code=code, name=self.checker.organisations.names.get(code, code), aliases="")
-                self.session.add(organisation)
-            self._organisations[code] = organisation
+            name = self.checker.organisations.names.get(code, code)
+            self._organisations[code] = Organisation(code=code, name=name, aliases="")
+            self.session.add(self._organisations[code])
         return self._organisations[code]
 
     def _area(self, code: str) -> Area:
         if code not in self._areas:
-            area = self.session.scalar(select(Area).where(Area.code == code))
-            if area is None:
-                area = Area(code=code, name=self.checker.territories.name(code))
-                self.session.add(area)
-            self._areas[code] = area
+            self._areas[code] = Area(code=code, name=self.checker.territories.name(code))
+            self.session.add(self._areas[code])
         return self._areas[code]
 
 
