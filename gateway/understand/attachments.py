@@ -217,14 +217,15 @@ class PartWalker:
             if data:
                 self._add_attachment(found, _filename(part), "message/rfc822", data, None, "attachment", True)
             return
-        data = self.lifted.restore_bytes(message_bytes(inner))
-        if not self._fits(len(data), "message/rfc822", True):
+        found.messages.append(inner)  # a forward can be built even when the whole is too big to keep
+        regenerated = message_bytes(inner)
+        if not self._fits(self.lifted.restored_size(regenerated), "message/rfc822", True):
             return
+        data = self.lifted.restore_bytes(regenerated)
         self.budget.bytes_kept += len(data)
         subject = decode_header_value(str(inner.get("subject", "") or ""))
         filename = _filename(part) or (f"{subject[:100]}.eml" if subject.strip() else None)
         self._add_attachment(found, filename, "message/rfc822", data, None, "attachment", True)
-        found.messages.append(inner)
 
     def _unpack_tnef(self, data: bytes, found: MailParts) -> bool:
         """Replace winmail.dat by the files inside it; False keeps it as it is."""

@@ -71,6 +71,18 @@ class LiftedMail:
         pattern = re.compile(re.escape(token) + rb"(\d+)\r?\n?")
         return pattern.sub(lambda m: self._slice(int(m.group(1))), data)
 
+    def restored_size(self, data: bytes) -> int:
+        """Length ``restore_bytes(data)`` would have, without building it."""
+        token = self.token.encode("ascii")
+        if not self.blobs or token not in data:
+            return len(data)
+        lifted = 0
+        for match in re.finditer(re.escape(token) + rb"(\d+)", data):
+            index = int(match.group(1))
+            if index < len(self.blobs):
+                lifted += self.blobs[index].end - self.blobs[index].start
+        return len(data) + lifted
+
     def _slice(self, index: int) -> bytes:
         if index >= len(self.blobs):
             return b""

@@ -115,3 +115,25 @@ def test_malformed_mail_never_raises(raw):
 def test_non_bytes_input_never_raises():
     assert isinstance(read_mail("Subject: str input\r\n\r\nCorps"), Understood)  # type: ignore[arg-type]
     assert isinstance(read_mail(None), Understood)  # type: ignore[arg-type]
+
+
+@pytest.mark.timeout(60)
+def test_forward_of_a_mail_with_a_huge_attachment():
+    inner = with_attachment(os.urandom(30 * MIB), filename="scan.pdf", text="Mon dossier est bloqué.")
+    raw = (
+        headers("TR: Pièce jointe", "multipart/mixed; boundary=OUT")
+        + b"\r\n--OUT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nJe transfere.\r\n"
+        + b"--OUT\r\nContent-Type: message/rfc822\r\n\r\n"
+        + inner
+        + b"\r\n--OUT--\r\n"
+    )
+    tracemalloc.start()
+    try:
+        mail = read_mail(raw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert mail.attachments == []  # the attached mail is over the cap as a whole
+    assert mail.forwarded is not None and mail.forwarded.text == "Mon dossier est bloqué."
+    assert mail.forwarded.attachments == []  # so is its attachment
+    assert peak < 6 * len(raw)
