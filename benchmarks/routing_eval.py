@@ -54,6 +54,8 @@ class Tally:
     n: int = 0
     triaged: int = 0
     exact: int = 0
+    direct_exact: int = 0  # routed without triage, with exactly the labelled organisations
+    triaged_vague: int = 0  # triaged, and labelled with no organisation at all
 
     def add(self, gold: set[str], got: set[str], area_ok: bool, triage: bool) -> None:
         self.tp += len(gold & got)
@@ -63,6 +65,8 @@ class Tally:
         self.n += 1
         self.triaged += triage
         self.exact += gold == got
+        self.direct_exact += (not triage) and gold == got
+        self.triaged_vague += triage and not gold
 
     @property
     def recall(self) -> float:
@@ -125,7 +129,9 @@ def render(report: Report) -> str:
         f"== {report.name}: {t.n} requests",
         f"organisations  recall {t.recall:.3f}  precision {t.precision:.3f}  exact sets {t.exact / t.n:.3f}",
         f"areas          accuracy {t.area_accuracy:.3f}",
-        f"triage         {t.triaged / t.n:.3f} of requests below the confidence threshold",
+        f"triage         {t.triaged / t.n:.3f} of requests below the confidence threshold "
+        f"({t.triaged_vague} of {t.triaged} labelled with no organisation); "
+        f"routed directly: {t.n - t.triaged}, exact {t.direct_exact / max(1, t.n - t.triaged):.3f}",
         f"time per mail  median {report.median_ms:.2f} ms  p99 {report.p99_ms:.2f} ms",
         f"{'style':<10} {'n':>4} {'recall':>7} {'prec':>7} {'areas':>7}",
     ]
