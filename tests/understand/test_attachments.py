@@ -131,3 +131,28 @@ def test_unreadable_winmail_dat_is_kept_as_is():
     [item] = mail.attachments
     assert item.filename == "winmail.dat"
     assert any("winmail.dat not readable" in defect for defect in mail.defects)
+
+
+def test_long_base64_looking_text_is_kept_exactly():
+    """Runs lifted out before parsing (bigparts) are put back in text bodies."""
+    lines = "".join(f"Ligne{i:07d}ABCDEFGHIJ\r\n" for i in range(20_000))  # ~500 KB of base64 alphabet
+    raw = headers("Long", "text/plain; charset=utf-8") + b"Content-Transfer-Encoding: 7bit\r\n\r\nDebut\r\n" + lines.encode() + b"Fin\r\n"
+    mail = read_mail(raw)
+    assert mail.text == "Debut\n" + lines.replace("\r\n", "\n") + "Fin"
+
+
+def test_big_attachment_inside_an_attached_mail_is_exact():
+    content = bytes(range(256)) * 4096  # 1 MiB
+    inner = with_attachment(content, filename="releve.bin", text="Original.")
+    raw = (
+        headers("Fwd: relevé", "multipart/mixed; boundary=OUT")
+        + b"\r\n--OUT\r\nContent-Type: message/rfc822\r\n\r\n"
+        + inner
+        + b"\r\n--OUT--\r\n"
+    )
+    mail = read_mail(raw)
+    [attached] = mail.attachments
+    assert attached.is_message and base64.encodebytes(content)[:1000].replace(b"\n", b"\r\n") in attached.content
+    assert mail.forwarded is not None
+    [original] = mail.forwarded.attachments
+    assert original.content == content and original.filename == "releve.bin"
