@@ -353,6 +353,17 @@ def _parse_wrote_line(line: str) -> tuple[Address | None, str]:
     return Address(email=found.email, name=name), date
 
 
+#: Orange and La Poste webmails: "Message du 03/02/25 10:12" above the headers.
+_WEBMAIL_DATE_RE = re.compile(r"^[ \t]*Message du (?P<date>\d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2})[ \t]*$")
+
+
+def _webmail_date_above(lines: list[str], index: int) -> str:
+    if index == 0:
+        return ""
+    m = _WEBMAIL_DATE_RE.match(_unquote(lines[index - 1])[:200])
+    return m.group("date") if m else ""
+
+
 def _note_above(lines: list[str], index: int) -> str:
     above = "\n".join(lines[:index]).strip()
     if not above:
@@ -402,7 +413,7 @@ def find_forward(subject: str, text: str) -> ForwardedText | None:
             else:
                 headers, body_start = _read_headers(lines, marker.index + 1)
         sender = parse_address(headers.get("from", ""))
-        date = headers.get("date", "")
+        date = headers.get("date", "") or _webmail_date_above(lines, marker.index)
         original_subject = headers.get("subject", "")
     if not original_subject:
         original_subject = strip_subject_prefixes(subject or "")

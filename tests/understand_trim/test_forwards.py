@@ -156,6 +156,24 @@ def test_forward_formats(name: str) -> None:
     assert got.note == NOTE
 
 
+def test_orange_webmail_forward() -> None:
+    text = (
+        "Bonjour, voici le message de ma mère.\n\nGérard\n\n"
+        "> Message du 03/02/25 10:12\n"
+        '> De : "Jeanne Lambert" <jeanne.lambert@orange.fr>\n'
+        "> A : gerard.lambert@orange.fr\n> Copie à :\n> Objet : Mon dossier retraite\n>\n"
+        "> Bonjour Gérard, peux-tu transmettre ?\n> Maman\n"
+    )
+    got = find_forward("TR : Mon dossier retraite", text)
+    assert got == ForwardedText(
+        sender=Address("jeanne.lambert@orange.fr", "Jeanne Lambert"),
+        subject="Mon dossier retraite",
+        date="03/02/25 10:12",
+        text="Bonjour Gérard, peux-tu transmettre ?\nMaman",
+        note="Bonjour, voici le message de ma mère.\n\nGérard",
+    )
+
+
 def test_note_loses_the_forwarders_signature_and_footer() -> None:
     text = (
         "Pour suite à donner.\n\n-- \nIsabelle Noël\nFrance Services\n\n"
