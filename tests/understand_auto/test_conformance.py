@@ -42,7 +42,7 @@ def test_bounce_recall_on_sisimai(rows):
     bounces = [r for r in sisimai(rows) if r.expected == "bounce"]
     recall = sum(r.got == "bounce" for r in bounces) / len(bounces)
     print(f"sisimai bounce recall: {recall:.3f} over {len(bounces)}")
-    assert recall >= 0.97
+    assert recall >= 0.98
 
 
 def test_bounce_precision_everywhere(rows):
@@ -56,7 +56,7 @@ def test_every_bounce_is_automatic(rows):
     ("Fwd: Returned mail") and mails with no bounce signal at all.
     """
     human = [r for r in rows if r.expected == "bounce" and r.got == "human"]
-    assert len(human) <= 12, [r.file for r in human]
+    assert len(human) <= 8, [r.file for r in human]
 
 
 def test_auto_replies_and_feedback_reports(rows):
@@ -71,7 +71,7 @@ def test_no_negative_misclassified_except_disputed_labels(rows):
 
 
 def test_failed_recipient_found(rows):
-    assert corpus.recipient_rate(rows) >= 0.96
+    assert corpus.recipient_rate(rows) >= 0.965
 
 
 def test_status_agrees_with_sisimai(rows):
