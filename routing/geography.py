@@ -108,6 +108,8 @@ STREET_WORDS = frozenset({
     "impasse", "imp", "quai", "square", "sq", "cours", "passage", "residence", "cite", "lotissement", "chaussee",
     "faubourg", "fbg", "esplanade", "promenade", "gare", "porte", "station", "metro", "rer", "parvis", "rond", "voie",
 })
+SENTENCE_BREAKS = frozenset(".\n;!?")
+NAME_BREAKS = frozenset("\n;,!?()")
 STREET_CONNECTORS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l"})
 CIVILITIES = frozenset({"m", "mr", "mme", "mmes", "mlle", "monsieur", "madame", "mademoiselle", "dr", "docteur",
                         "maitre", "me", "pr", "professeur"})
@@ -127,6 +129,7 @@ RESIDENCE_VERBS = frozenset({"habite", "habites", "jhabite", "jabite", "abite", 
                              "habitez", "habitent", "habitais", "habitait", "vis", "vit", "vivons", "vivez", "vivent",
                              "vivais", "vivait", "reside", "residons", "residais", "residait", "domicilie",
                              "domiciliee", "installe", "installee", "installes", "installees"})
+FUZZY_TRIGGERS = PLACE_PREPOSITIONS | RESIDENCE_VERBS
 NUMBER_BEFORE_LE = frozenset({"dans", "jhabite", "jabite", "habite", "habites", "habitons", "habitez", "habitent", "habitais", "habitait",
                               "vis", "vit", "vivons", "vivez", "vivent", "vivais", "vivait", "sur", "vers", "quitte",
                               "quitter", "rejoindre", "demenage", "demenager", "installe", "installee", "reside"})
@@ -139,7 +142,7 @@ MEETING_FOLLOWERS = frozenset({"de", "du", "des", "d", "avec", "pour", "sur", "a
 ORIGIN_MARKERS = frozenset({"de", "du", "d", "depuis", "quitte", "quitter", "quittee"})
 DESTINATION_MARKERS = frozenset({"a", "au", "aux", "vers", "pour", "dans", "en", "sur", "rejoindre"})
 MOVE_CUE_RE = re.compile(r"\b(?:d[ée]m[ée]nag|emm[ée]nag|transf[ée]r|quitt|mutation|install[ée])\w*"
-                         r"|\b(?:mut[ée]e?s?|partie?s?)\b", re.IGNORECASE)
+                         r"|\b(?:mut[ée]e?s?|partie?s?)\b")  # searched in the lower-cased text
 ARRONDISSEMENT_SUFFIX_RE = re.compile(r"^(\d{1,2})(er|ere|e|eme|ieme|em|me|nd|nde)?$")
 ROMAN_RE = re.compile(r"^([xvi]{1,5})(er|e|eme|ieme)$")
 ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
@@ -149,7 +152,7 @@ W_POSTAL_CONFIRMED, W_POSTAL, W_ARRONDISSEMENT = 1.0, 0.8, 1.0
 W_DEPARTEMENT, W_COMMUNE, W_COMMUNE_SMALL, W_HOMONYM_CONTEXT, W_HOMONYM_POPULATION, W_SHORT = 0.9, 0.8, 0.7, 0.7, 0.5, 0.6
 W_MOVE = 0.25
 W_FUZZY = 0.5
-FUZZY_MIN_LENGTH, FUZZY_MIN_POPULATION = 6, 20_000
+FUZZY_MIN_LENGTH, FUZZY_MIN_POPULATION, SILENT_LETTER_MIN_LENGTH = 6, 20_000, 4
 SIGNATURE_FACTOR = 0.6
 CLOSING_RE = re.compile(
     r"^[ \t>]*(?:(?:bien |tr[eè]s |tr[eè]s bien )?cordialement|bien (?:à|a) (?:vous|toi)|(?:sinc[eè]res |meilleures |"
@@ -449,7 +452,7 @@ class _Scan:
             return True
         for k in range(1, 5):
             word = self.prev(first, k)
-            if not word or any(ch in self.gap_before(first - k + 1) for ch in ".\n;!?"):
+            if not word or not SENTENCE_BREAKS.isdisjoint(self.gap_before(first - k + 1)):
                 return False
             if word not in STREET_CONNECTORS:
                 return word in STREET_WORDS
@@ -494,7 +497,7 @@ class _Scan:
             return False
         for span in range(first, last):  # a name does not run across a line or a sentence
             gap = self.gap_after(span)
-            if any(ch in gap for ch in "\n;,!?()") or ("." in gap and self.raws[span].lower() not in ABBREVIATIONS):
+            if not NAME_BREAKS.isdisjoint(gap) or ("." in gap and self.raws[span].lower() not in ABBREVIATIONS):
                 return False
         regions = [p for p in places if p.kind == "region"]
         departements = [p for p in places if p.kind == "departement"]
@@ -530,8 +533,10 @@ class _Scan:
         if not communes:
             return False
         bare = any(p.needs_previous for p in communes)
-        exact = [p for p in communes if p.kind == "commune"] or [p for p in communes if p.kind == "delegated"] or communes
-        population = max(p.population for p in exact)
+        # Communes, former communes ('Évry' in Évry-Courcouronnes) and short names ('Aix') compete by population.
+        exact = communes
+        best = max(exact, key=lambda p: p.population)
+        population = best.population
         common = any(p.common for p in exact)
         context = bare or self.has_context(first, last)
         if len(key.replace(" ", "")) <= 2:
@@ -541,7 +546,7 @@ class _Scan:
             accepted = self.passes_gate(common, len(content), capitalised, context, population, False, residence)
         if not accepted:
             return False
-        if exact[0].kind == "short":
+        if best.kind == "short":
             reason, weight = "commune-short-name", W_SHORT
         else:
             reason, weight = "commune", (W_COMMUNE if population >= 10_000 else W_COMMUNE_SMALL)
@@ -794,19 +799,25 @@ class _Scan:
                               else e for e in items]
 
     def move_cue(self) -> Token | None:
-        match = MOVE_CUE_RE.search(self.text)
+        folded = self.text.lower()
+        match = MOVE_CUE_RE.search(folded if len(folded) == len(self.text) else self.text)
         return Token(match.start(), match.end(), match.group(), match.group().lower()) if match else None
 
     def scan_misspelt_towns(self) -> None:
         """'jabite a strasbour', 'a toulouze': one letter off the name of a town of 20,000 people or more,
         right after a place preposition or a verb of residence; weaker evidence ("commune-fuzzy")."""
-        index = _fuzzy_index(self.t)
-        for i, norm in enumerate(self.norms):
-            if (self.consumed[i] or len(norm) < FUZZY_MIN_LENGTH or norm in self.t.names or not norm.isalpha()
-                    or not (self.prev(i) in PLACE_PREPOSITIONS or self.prev(i) in RESIDENCE_VERBS)):
+        index, norms = _fuzzy_index(self.t), self.norms
+        after_trigger = [i + 1 for i, before in enumerate(norms[:-1]) if before in FUZZY_TRIGGERS]
+        for i in after_trigger:
+            norm = norms[i]
+            if len(norm) < SILENT_LETTER_MIN_LENGTH or self.consumed[i] or norm in self.t.names or not norm.isalpha():
                 continue
-            keys = {key for variant in (norm, *_deletions(norm)) for key in index.get(variant, ())}
-            keys = [key for key in keys if _within_one_edit(norm, key)]
+            if len(norm) < FUZZY_MIN_LENGTH:  # short words: only a dropped silent last letter ('hyere', 'nime')
+                keys = [key for key in index.get(norm, ()) if key[:-1] == norm and key[-1] in "sxtde"
+                        and not any(p.common for p in self.t.names[key])]
+            else:
+                keys = {key for variant in (norm, *_deletions(norm)) for key in index.get(variant, ())}
+                keys = [key for key in keys if _within_one_edit(norm, key)]
             if not keys:
                 continue
             places = [p for key in keys for p in self.t.names[key] if p.kind == "commune"]

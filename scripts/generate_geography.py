@@ -107,16 +107,17 @@ def population_proxies(folder: Path, missing_ids: set[str]) -> dict[str, int]:
     return proxies
 
 
-SHORT_NAME = re.compile(r"^([^\s-]{4,})[- ](?:en|sur|sous|les|lès|lez|le|la|de|du|des|d'|aux|au|et)\b", re.IGNORECASE)
+SHORT_NAME = re.compile(r"^([^\s'-]{3,})[- ]", re.IGNORECASE)
 SHORT_NAME_MIN_POPULATION = 20_000
 
 
 def short_name(name: str, population: int, frequencies: dict[str, int]) -> str:
-    """'Cherbourg-en-Cotentin' is written 'Cherbourg'; only for towns (>= 20,000)."""
+    """'Cherbourg-en-Cotentin' is written 'Cherbourg', 'Aix-en-Provence' 'Aix', 'Boulogne-Billancourt'
+    'Boulogne'; only for towns (>= 20,000) and never a common word ('Saint-', 'Bourg-')."""
     if population < SHORT_NAME_MIN_POPULATION:
         return ""
     match = SHORT_NAME.match(name)
-    if not match or is_common(match.group(1), frequencies):
+    if not match or match.group(1).lower() in ARTICLES or is_common(match.group(1), frequencies):
         return ""
     return match.group(1)
 

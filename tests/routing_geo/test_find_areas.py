@@ -177,3 +177,16 @@ def test_no_misspelt_town_in_ordinary_words(text: str) -> None:
 )
 def test_phone_style_lower_case_after_a_verb_of_residence(text: str, expected: str) -> None:
     assert [a.code for a in find_areas(text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("j'ai déménagé d'Aix à Avignon", ["13", "84"]),
+        ("la PMI d'Évry ne répond pas", ["91"]),
+        ("j'habite à Boulogne", ["92"]),
+        ("jabite a hyere", ["83"]),
+    ],
+)
+def test_short_and_former_names_compete_by_population(text: str, expected: list[str]) -> None:
+    assert [a.code for a in find_areas(text)] == expected
