@@ -332,6 +332,15 @@ _IN_PASSING_BEFORE = re.compile(
     r"|\bconseils? d|\bde la part d|\bdeja (?:appele|contacte|ecrit|relance|vu|ete|passe|essaye|tente)"
     r"|\bcomme (?:me l a|l a) dit|\b(?:transmis|transmise|signale|signalee|relaye|relayee) par"
 )
+_SETTLED = re.compile(
+    r"\b(?:c est|c etait|tout est|ca a ete|cela a ete|a ete|ont ete|est|sont) (?:regle|reglee|resolu|resolue|solde|"
+    r"soldee|arrange|arrangee|termine|terminee)s?\b|\btout va bien\b|\bca va bien\b|\bva tres bien\b"
+)
+_CONTRAST = re.compile(r"\b(?:mais|par contre|en revanche|cependant|sauf|pourtant|toutefois)\b")
+_NO_LONGER_INVOLVED = re.compile(
+    r"^[^|]{0,20}?\bne (?:me|nous|le|la|les) (?:suit|suivent|suivait|accompagne|accompagnent) plus\b"
+    r"|^[^|]{0,20}?\bne s occupent? plus d"
+)
 _LIST_GLUE = re.compile(r"^[\s,]*(?:(?:ni|et|ou|la|le|l|les|puis|aussi|meme)[\s,]+)*$")
 _NOT_OURS = re.compile(
     r"\b(?:pas|plus) (?:de|du) (?:notre|mon|nos) (?:ressort|competence|domaine|perimetre)"
@@ -399,9 +408,24 @@ def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
     if _TOWARDS.search(before):
         return False  # "... m'a orientée vers la CPAM": the CPAM is where the request goes
     after = norm[end : min(next_start, end + 80)]
-    if _IN_PASSING_AFTER.search(after):
+    if _IN_PASSING_AFTER.search(after) or _NO_LONGER_INVOLVED.match(after):
         return True
-    return bool(_IN_PASSING_BEFORE.search(before))
+    if _IN_PASSING_BEFORE.search(before):
+        return True
+    return is_settled(norm, end)
+
+
+def is_settled(norm: str, end: int) -> bool:
+    """True when the rest of the sentence says that matter is over.
+
+    "J'ai eu des soucis avec la CAF pour mes APL, c'est réglé depuis", "un dossier
+    de surendettement il y a dix ans, tout est soldé" — unless a contrast comes
+    first ("... la CPAM est réglé mais la CAF ne suit pas": the CAF stays).
+    """
+    stop = norm.find("|", end)
+    rest = norm[end : stop if stop >= 0 else len(norm)][:120]
+    found = _SETTLED.search(rest)
+    return bool(found) and not _CONTRAST.search(rest[: found.start()])
 
 
 def signature_start(analysed: str, norm: str, offsets: list[int] | None) -> int:

@@ -222,3 +222,12 @@ def test_agent_disowning_the_case_does_not_bring_its_organisation():
 def test_pas_de_followed_by_a_complaint_is_not_a_denial():
     decision = classify("Pas de RSA depuis mars, je n'ai plus rien.", find_areas=NO_AREA)
     assert decision.organisation_codes == ["CAF"]
+
+
+def test_settled_matters_and_former_helpers_are_in_passing():
+    text = "L'an dernier j'ai eu des soucis avec la CAF pour mes APL, c'est réglé. Là, la CPAM ne paie pas mes IJ."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["CPAM"]
+    text = "Le problème avec la CPAM est réglé mais la CAF ne verse toujours pas mon RSA."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["CAF"]
+    text = "La mission locale ne me suit plus depuis mes 26 ans et France Travail ne m'a pas donné de conseiller."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["FT"]
