@@ -157,7 +157,7 @@ class _Selector:
             self._skip(group, organisation, area, rule, national=True)
         self.selection.steps.append(
             Step(organisation, area, rule, "", _subject(organisation, area, rule, True)
-                 + " : aucun groupe joignable ; le ticket attend une intervention manuelle", selected=False)
+                 + ", aucun groupe joignable : le ticket attend une intervention manuelle", selected=False)
         )
 
     # -- one rule -------------------------------------------------------
