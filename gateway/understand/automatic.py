@@ -103,7 +103,6 @@ def _pattern(*alternatives: str, strict: bool = False) -> re.Pattern[str]:
 AUTO_REPLY_SUBJECTS = (
     _pattern(
         r"reponse automatique",
-        r"message d'absence",
         r"message d.absence",
         r"automatic reply",
         r"auto(?:matic)?[- ]?reply",
@@ -120,9 +119,6 @@ AUTO_REPLY_SUBJECTS = (
         r"absent du bureau",
         r"je suis absente?",
         r"accuse de reception",
-        r"absence",
-        r"vacances",
-        r"conges",
         strict=True,
     ),
 )

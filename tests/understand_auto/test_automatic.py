@@ -133,6 +133,8 @@ def test_bounce_subjects(subject):
         "Je suis absent le 3 mars, puis-je décaler ?",
         "Courrier non distribuable à ma nouvelle adresse",
         "Les congés de ma conseillère",
+        "Absence : je ne pourrai pas venir au rendez-vous",
+        "Vacances",
     ],
 )
 def test_human_subjects_that_look_automatic(subject):
