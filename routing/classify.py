@@ -217,7 +217,6 @@ class Matcher:
 
     def scan(self, words: list[str]) -> list[Match]:
         """Longest non-overlapping phrase matches over the token list."""
-        corrected: dict[int, str] = {}
         candidates: list[Match] = []
         for i, word in enumerate(words):
             options = self.by_first.get(word)
@@ -226,7 +225,6 @@ class Matcher:
                 fixed = self.correct(word)
                 if fixed is None:
                     continue
-                corrected[i] = fixed
                 options = self.by_first.get(fixed)
                 fuzzy = True
                 if options is None:
@@ -332,9 +330,10 @@ _IN_PASSING_BEFORE = re.compile(
     r"|\bconseils? d|\bde la part d|\bdeja (?:appele|contacte|ecrit|relance|vu|ete|passe|essaye|tente)"
     r"|\bcomme (?:me l a|l a) dit|\b(?:transmis|transmise|signale|signalee|relaye|relayee) par"
 )
-_SETTLED = re.compile(
-    r"\b(?:c est|c etait|tout est|ca a ete|cela a ete|a ete|ont ete|est|sont) (?:regle|reglee|resolu|resolue|solde|"
-    r"soldee|arrange|arrangee|termine|terminee)s?\b|\btout va bien\b|\bca va bien\b|\bva tres bien\b"
+_SETTLED = re.compile(  # not "la facture a été réglée": paid is not settled
+    r"\b(?:c est|c etait|tout est|tout a ete|ca a ete|cela a ete) (?:regle|resolu|solde|arrange|termine)\b"
+    r"|\b(?:a ete|ont ete|est|sont) (?:resolu|resolue|arrange|arrangee)s?\b"
+    r"|\btout va bien\b|\bca va bien\b|\bva tres bien\b"
 )
 _CONTRAST = re.compile(r"\b(?:mais|par contre|en revanche|cependant|sauf|pourtant|toutefois)\b")
 _NO_LONGER_INVOLVED = re.compile(

@@ -231,3 +231,8 @@ def test_settled_matters_and_former_helpers_are_in_passing():
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["CAF"]
     text = "La mission locale ne me suit plus depuis mes 26 ans et France Travail ne m'a pas donné de conseiller."
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["FT"]
+
+
+def test_a_paid_bill_is_not_a_settled_matter():
+    text = "Le CHU de Lille me relance pour une facture qui a été réglée en mars."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["HOPITAL"]
