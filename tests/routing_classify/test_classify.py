@@ -227,7 +227,7 @@ def test_pas_de_followed_by_a_complaint_is_not_a_denial():
 def test_settled_matters_and_former_helpers_are_in_passing():
     text = "L'an dernier j'ai eu des soucis avec la CAF pour mes APL, c'est réglé. Là, la CPAM ne paie pas mes IJ."
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["CPAM"]
-    text = "Le problème avec la CPAM est réglé mais la CAF ne verse toujours pas mon RSA."
+    text = "Avec la CPAM, c'est réglé, mais la CAF ne verse toujours pas mon RSA."
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["CAF"]
     text = "La mission locale ne me suit plus depuis mes 26 ans et France Travail ne m'a pas donné de conseiller."
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["FT"]
