@@ -82,6 +82,18 @@ def test_mobile_footers_are_elided_alone() -> None:
         assert elided == footer
 
 
+def test_a_sentence_starting_like_a_footer_is_kept() -> None:
+    text = "Bonjour,\nEnvoyé de mon adresse personnelle car je suis au travail.\nMerci"
+    assert split_reply(text) == (text, "")
+
+
+def test_history_pasted_after_a_mobile_footer_is_elided() -> None:
+    text = "D'accord pour jeudi.\n\nEnvoyé de mon iPhone\n\nBonjour, pouvez-vous venir jeudi ?\nL'accueil"
+    kept, elided = split_reply(text)
+    assert kept == "D'accord pour jeudi."
+    assert elided.endswith("L'accueil")
+
+
 def test_dash_signature_is_elided_but_cordialement_is_kept() -> None:
     text = "Bonjour,\n\nMerci.\n\nCordialement,\nMarie Dupont\n\n-- \nMarie Dupont\nFrance Services\n"
     kept, elided = split_reply(text)
