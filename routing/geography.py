@@ -110,6 +110,8 @@ STREET_WORDS = frozenset({
 })
 SENTENCE_BREAKS = frozenset(".\n;!?")
 NAME_BREAKS = frozenset("\n;,!?()")
+NAMING_WORDS = frozenset({"appelle", "appelles", "appelons", "prenom", "prenoms", "nom", "signe", "bonjour",
+                          "merci", "chere", "cher"})
 STREET_CONNECTORS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l"})
 CIVILITIES = frozenset({"m", "mr", "mme", "mmes", "mlle", "monsieur", "madame", "mademoiselle", "dr", "docteur",
                         "maitre", "me", "pr", "professeur"})
@@ -330,8 +332,8 @@ def _load_tables() -> Tables:
         bare = _bare_name_rule(key)
         if bare:
             names[bare[0]].append(Place(place_kind, insee, dep, pop, common, bare[1]))
-        if row["short_name"]:
-            names[normalise_name(row["short_name"])].append(Place("short", insee, dep, pop, False))
+        for short in filter(None, row["short_name"].split("|")):
+            names[normalise_name(short)].append(Place("short", insee, dep, pop, False))
 
     postal: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for row in _read_csv("postal_codes.csv.gz"):
@@ -436,7 +438,7 @@ class _Scan:
         before = self.prev(first)
         if before in PLACE_CONTEXT or before in extra:
             return True
-        if before.isdigit() and len(before) == 5 and before in self.t.postal:
+        if before.isdigit() and len(before) == 5:  # a postal code, even a CEDEX one missing from La Poste's table
             return True
         after = self.next(last)
         if not after or _looks_like_phone_or_date(self, last + 1):
@@ -533,17 +535,24 @@ class _Scan:
         if not communes:
             return False
         bare = any(p.needs_previous for p in communes)
-        # Communes, former communes ('Évry' in Évry-Courcouronnes) and short names ('Aix') compete by population.
-        exact = communes
+        # Communes and former communes ('Évry' in Évry-Courcouronnes) compete by population; a short name
+        # ('Aix', 'Saint-Ouen') joins them only when its town outweighs every commune of that exact name.
+        named = [p for p in communes if p.kind != "short"]
+        largest = max((p.population for p in named), default=-1)
+        exact = named + [p for p in communes if p.kind == "short" and p.population > largest]
         best = max(exact, key=lambda p: p.population)
         population = best.population
         common = any(p.common for p in exact)
         context = bare or self.has_context(first, last)
-        if len(key.replace(" ", "")) <= 2:
-            accepted = capitalised and context
+        if len(key.replace(" ", "")) <= 2:  # 'Y', 'Eu', 'Us': title case only ('EU', 'en-US' are not places)
+            raw = self.raws[first]
+            accepted = raw[:1].isupper() and raw[1:].islower() == bool(raw[1:]) and context
         else:
             residence = common and not capitalised and self.after_residence_verb(first)
             accepted = self.passes_gate(common, len(content), capitalised, context, population, False, residence)
+        if (accepted and not context and len(content) == 1 and population < 150_000
+                and self.looks_like_a_person(first, last)):
+            accepted = False
         if not accepted:
             return False
         if best.kind == "short":
@@ -552,6 +561,14 @@ class _Scan:
             reason, weight = "commune", (W_COMMUNE if population >= 10_000 else W_COMMUNE_SMALL)
         self.add_name_hit(first, last, exact, reason, weight)
         return True
+
+    def looks_like_a_person(self, first: int, last: int) -> bool:
+        """'Nancy Martin', 'je m'appelle Florence': a first name, not a town."""
+        if self.prev(first) in NAMING_WORDS:
+            return True
+        following = self.raws[last + 1] if last + 1 < self.n else ""
+        return (following[:1].isupper() and following.isalpha() and self.gap_after(last) == " "
+                and self.norms[last + 1] != "cedex")
 
     def lowercase_overseas(self, first: int, last: int, context: bool) -> bool:
         """'on est au tampon a la reunion': a place, unlike 'à la réunion de parents'."""
@@ -707,6 +724,10 @@ class _Scan:
             chosen, weight, confirmed = prefix, W_POSTAL_CONFIRMED, {prefix}
         self.consumed[i] = True
         self.hits.append(Hit(i, i, self.starts[i], self.ends[i], "postal", {chosen: 0}, "postal-code", weight))
+        if entries and following and not confirmed and following.first == i + 1 and following.reason == "commune":
+            # '38670 Chasse sur Rhône' cut short to 'Chasse' (Sarthe): the postal code says where it is.
+            self.hits.remove(following)
+            return
         if following and chosen in following.candidates:
             following.linked = chosen
 

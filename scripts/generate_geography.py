@@ -107,19 +107,24 @@ def population_proxies(folder: Path, missing_ids: set[str]) -> dict[str, int]:
     return proxies
 
 
-SHORT_NAME = re.compile(r"^([^\s'-]{3,})[- ]", re.IGNORECASE)
+FIRST_SEGMENT = re.compile(r"^([^\s'-]{3,})[- ]")
+BEFORE_CONNECTOR = re.compile(r"^(.{3,}?)-(?:sur|sous|en|lès|les|lez|le|la|de|du|des|d'|aux|au|et)[- ']", re.IGNORECASE)
 SHORT_NAME_MIN_POPULATION = 20_000
 
 
-def short_name(name: str, population: int, frequencies: dict[str, int]) -> str:
-    """'Cherbourg-en-Cotentin' is written 'Cherbourg', 'Aix-en-Provence' 'Aix', 'Boulogne-Billancourt'
-    'Boulogne'; only for towns (>= 20,000) and never a common word ('Saint-', 'Bourg-')."""
+def short_names(name: str, population: int, frequencies: dict[str, int]) -> str:
+    """How towns are written in short: 'Cherbourg' (Cherbourg-en-Cotentin), 'Aix' (Aix-en-Provence),
+    'Saint-Maur' (Saint-Maur-des-Fossés), 'Boulogne' (Boulogne-Billancourt). Only for towns (>= 20,000),
+    never an article or a common word ('Saint', 'Bourg'). Several short names are joined by '|'."""
     if population < SHORT_NAME_MIN_POPULATION:
         return ""
-    match = SHORT_NAME.match(name)
-    if not match or match.group(1).lower() in ARTICLES or is_common(match.group(1), frequencies):
-        return ""
-    return match.group(1)
+    found = []
+    for pattern in (BEFORE_CONNECTOR, FIRST_SEGMENT):
+        match = pattern.match(name)
+        if match and match.group(1) != name and match.group(1).lower() not in ARTICLES \
+                and not is_common(match.group(1), frequencies) and match.group(1) not in found:
+            found.append(match.group(1))
+    return "|".join(found)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
@@ -165,7 +170,7 @@ def generate(out: Path) -> None:
         parent = by_id[c["commune_parent_id"]]["code"] if c["commune_parent_id"] not in ("", NULL) else ""
         commune_rows.append([
             c["code"], name, departement_of(c), population, source, c["type"], parent,
-            int(is_common(name, frequencies)), short_name(name, population, frequencies) if c["type"] == "COM" else "",
+            int(is_common(name, frequencies)), short_names(name, population, frequencies) if c["type"] == "COM" else "",
         ])
     commune_rows.sort(key=lambda r: (r[0], r[5]))
 

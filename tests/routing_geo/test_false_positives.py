@@ -86,3 +86,17 @@ def test_capitalised_common_word_in_place_context_is_a_place() -> None:
     assert [a.code for a in find_areas("Je vis à Vue, près de Nantes.")][:1] == ["44"]
     assert [a.code for a in find_areas("j'habite à Eu")] == ["76"]
     assert find_areas("j'habite à eu") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Bonjour, je m'appelle Nancy Martin.", "Nancy Martin\n06 12 34 56 78", "Bonjour Nancy,",
+     "Accept-Language: fr-FR, en-US", "L'EU a voté."],
+)
+def test_first_names_and_acronyms_are_not_towns(text: str) -> None:
+    assert find_areas(text) == []
+
+
+def test_postal_code_wins_over_a_cut_commune_name() -> None:
+    areas = find_areas("38670 Chasse")  # Chasse-sur-Rhône (38), not Chasse (72)
+    assert [a.code for a in areas] == ["38"]

@@ -190,3 +190,11 @@ def test_phone_style_lower_case_after_a_verb_of_residence(text: str, expected: s
 )
 def test_short_and_former_names_compete_by_population(text: str, expected: list[str]) -> None:
     assert [a.code for a in find_areas(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("un logement social à Saint-Ouen", ["93"]), ("à Saint-Maur", ["94"]), ("Lyon Part-Dieu", ["69"])],
+)
+def test_short_names_of_towns_with_a_saint(text: str, expected: list[str]) -> None:
+    assert [a.code for a in find_areas(text)] == expected
