@@ -251,7 +251,7 @@ def _find_marker(lines: list[str]) -> _Marker | None:
             return _Marker(i, True, "banner")
         if _UNDERSCORES_RE.match(line):
             k = i + 1
-            while k < len(lines) and not lines[k].strip():
+            while k < len(lines) and k < i + 4 and not lines[k].strip():
                 k += 1
             if k < len(lines) and _header_block_at(lines, k):
                 return _Marker(i, False, "banner")
@@ -373,12 +373,17 @@ def _note_above(lines: list[str], index: int) -> str:
 
 
 def _weak_marker_counts(marker: _Marker, lines: list[str], subject: str) -> bool:
-    """A marker replies share counts with a forward subject, or, for an
-    unquoted header block, when the subject is not a reply's either (clients
-    that forward without "TR :", subjects edited by the forwarder)."""
+    """A marker replies share counts with a forward subject ("TR :", not
+    "RE: TR :", which answers a forward), or, for an unquoted header block,
+    when the subject is not a reply's either (clients that forward without
+    "TR :", subjects edited by the forwarder)."""
+    prefixes, _ = _split_prefixes(subject)
+    if prefixes and prefixes[0] in _REPLY_PREFIXES:
+        # "RE: TR: …" answers a forward: its quoted history is a reply's
+        return False
     if is_forward_subject(subject):
         return True
-    if is_reply_subject(subject) or marker.kind == "wrote":
+    if marker.kind == "wrote":
         return False
     return not _QUOTE_PREFIX_RE.match(lines[marker.index])
 

@@ -212,6 +212,8 @@ def test_original_sender_without_address_gives_no_sender() -> None:
         ("RE: Aide", "Merci.\n\nDe : Agent <a@example.fr>\nEnvoyé : lundi 3 février 2025\nÀ : moi@example.fr\nObjet : RE: Aide\n\nx"),
         ("Aide", "Bonjour,\nJe voudrais un rendez-vous.\nMerci"),
         ("TR: Aide", "Bonjour,\nrien de transféré ici.\n"),
+        ("RE: TR: Aide", "Merci.\n\nLe 03/02/2025 à 10:12, Agent <agent@example.fr> a écrit :\n> Bonjour"),
+        ("RE: TR: Aide", "Merci.\n\n____________\nDe : Agent <a@example.fr>\nEnvoyé : lundi\nObjet : TR: Aide\n\nx"),
         ("TR: Aide", ""),
     ],
 )
@@ -222,6 +224,7 @@ def test_not_a_forward(subject: str, text: str) -> None:
 def test_forward_banner_counts_whatever_the_subject() -> None:
     subject, text, _ = CASES["gmail_fr"]
     assert find_forward("Demande de M. Bertrand", text) is not None
+    assert find_forward("RE: TR: Chèque énergie", text) is not None
 
 
 def test_outermost_forward_wins() -> None:
