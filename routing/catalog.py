@@ -29,6 +29,7 @@ class Organisation:
     weak: tuple[str, ...] = ()
     acronyms: tuple[str, ...] = ()
     upper_only: tuple[str, ...] = ()
+    capitalised: tuple[str, ...] = ()  # count only when written with a capital ("le Département")
     domains: tuple[str, ...] = ()
     helper: bool = False
     benefits: tuple[str, ...] = ()  # codes of the benefits/procedures it handles
@@ -112,7 +113,7 @@ class Catalog:
             code = str(row["code"]).strip().upper()
             current = organisations.get(code) or Organisation(code=code, name=str(row.get("name") or code))
             changes: dict[str, object] = {}
-            for key in ("aliases", "weak", "acronyms", "upper_only", "domains"):
+            for key in ("aliases", "weak", "acronyms", "upper_only", "capitalised", "domains"):
                 extra = row.get(key) or []
                 if isinstance(extra, str):
                     extra = [extra]
@@ -153,6 +154,7 @@ def parse_catalog(data: dict) -> Catalog:
             weak=tuple(raw.get("weak", ())),
             acronyms=tuple(raw.get("acronyms", ())),
             upper_only=tuple(raw.get("upper_only", ())),
+            capitalised=tuple(raw.get("capitalised", ())),
             domains=tuple(raw.get("domains", ())),
             helper=bool(raw.get("helper", False)),
             benefits=tuple(handled.get(code, ())),

@@ -147,6 +147,7 @@ class Entry:
     weight: float
     reason: str
     upper_only: bool = False
+    capitalised: bool = False  # "le Département" (the council), not "le département" (the place)
 
 
 @dataclass
@@ -177,6 +178,8 @@ class Matcher:
                 add(term, Entry(kind, org.code, WEAK_WEIGHT, "hint"))
             for term in org.acronyms:
                 add(term, Entry(kind, org.code, 1.0, "acronym", term in upper))
+            for term in org.capitalised:
+                add(term, Entry(kind, org.code, 1.0, "alias", capitalised=True))
         for benefit in catalog.benefits.values():
             upper = set(benefit.upper_only)
             for term in benefit.terms:
@@ -301,7 +304,8 @@ _COPULA_NEGATION = re.compile(
     r" (?:pas|plus)\b"
 )
 _DENIED_PROBLEM = re.compile(
-    r"\b(?:pas|aucun|plus) (?:de |d )?(?:probleme|souci|litige|difficulte|question)s? (?:avec|de|du|d|cote)(?: (?:la|le|l|les))?\s*$"
+    r"(?:\b(?:pas|aucun|plus) (?:de |d )?(?:probleme|souci|litige|difficulte|question)s? (?:avec|de|du|d|cote)"
+    r"|\bne (?:demande|demandons|reclame|reclamons) rien (?:a|au|aux))(?: (?:la|le|l|les))?\s*$"
 )
 _COMPLAINT_AFTER = re.compile(
     r"[^|]{0,30}?\b(?:depuis|ce mois|cette annee|verse|versee|verses|versees|paye|payee|payes|payees|recu|recue|"
@@ -329,6 +333,7 @@ _IN_PASSING_BEFORE = re.compile(
     r"\b(?:oriente|orientee|orientes|envoye|envoyee|adresse|adressee|recommande|recommandee) (?:par|vers vous par)"
     r"|\bconseils? d|\bde la part d|\bdeja (?:appele|contacte|ecrit|relance|vu|ete|passe|essaye|tente)"
     r"|\bcomme (?:me l a|l a) dit|\b(?:transmis|transmise|signale|signalee|relaye|relayee) par"
+    r"|\b(?:demande|demandee|demandes|demandees|exige|exigee|exiges|exigees) par (?:la |le |l |les )?$"
 )
 _SETTLED = re.compile(  # not "la facture a été réglée": paid is not settled
     r"\b(?:c est|c etait|tout est|tout a ete|ca a ete|cela a ete) (?:regle|resolu|solde|arrange|termine)\b"
@@ -401,9 +406,7 @@ def is_concession(norm: str, start: int) -> bool:
 
 def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
     """True for a mention that is not the request ("X m'a orientée vers vous")."""
-    before = norm[max(0, start - 60) : start]
-    cut = before.rfind("|")
-    before = before[cut + 1 :]
+    before = _clause_before(norm, start)
     if _TOWARDS.search(before):
         return False  # "... m'a orientée vers la CPAM": the CPAM is where the request goes
     after = norm[end : min(next_start, end + 80)]
@@ -412,6 +415,22 @@ def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
     if _IN_PASSING_BEFORE.search(before):
         return True
     return is_settled(norm, end)
+
+
+def _clause_before(norm: str, start: int) -> str:
+    """The clause a mention stands in, back to a sentence break or a comma.
+
+    A short segment before a comma is part of a list and the clause goes on
+    ("j'ai déjà appelé la CAF, la CPAM et la mairie"); a longer one is a new
+    clause ("..., elles m'ont dit que l'APA relève du département").
+    """
+    window = norm[max(0, start - 60) : start]
+    window = window[window.rfind("|") + 1 :]
+    segments = window.split(",")
+    kept = [segments.pop()]
+    while segments and len(_TOKEN.findall(kept[0])) <= 4:
+        kept.insert(0, segments.pop())
+    return ",".join(kept)
 
 
 def is_settled(norm: str, end: int) -> bool:
@@ -556,6 +575,8 @@ def analyse(
         context: tuple[bool, bool] | None = None
         for entry in match.entries:
             if entry.kind == "ignore" or (entry.upper_only and piece != piece.upper()):
+                continue
+            if entry.capitalised and not piece[:1].isupper():
                 continue
             if start >= sign_start:
                 affiliated = True

@@ -236,3 +236,22 @@ def test_settled_matters_and_former_helpers_are_in_passing():
 def test_a_paid_bill_is_not_a_settled_matter():
     text = "Le CHU de Lille me relance pour une facture qui a été réglée en mars."
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["HOPITAL"]
+
+
+def test_le_departement_with_a_capital_is_the_council():
+    text = "La MDPH a accordé la PCH mais le Département ne la verse pas."
+    assert sorted(classify(text, find_areas=NO_AREA).organisation_codes) == ["DEPARTEMENT", "MDPH"]
+    assert classify("Je vis dans le département depuis dix ans, ma carte Vitale n'arrive pas.",
+                    find_areas=NO_AREA).organisation_codes == ["CPAM"]
+
+
+def test_a_list_after_deja_is_in_passing_but_a_new_clause_is_not():
+    text = "J'ai déjà vu la MDPH et la CAF, elles m'ont dit que l'APA relève du conseil départemental."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["DEPARTEMENT"]
+    text = "J'ai déjà appelé la CAF, la CPAM et la mairie, tout le monde me renvoie vers la préfecture."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["PREF"]
+
+
+def test_asking_nothing_of_an_organisation_denies_it():
+    text = "Je ne demande rien à la CAF : je voudrais l'acte de naissance de mon fils à la mairie."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["MAIRIE"]
