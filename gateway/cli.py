@@ -95,17 +95,24 @@ def run(ctx: click.Context) -> None:
     from gateway.smtp import GatewayController
     from gateway.transports import make_transport
 
+    from gateway.doorbell import Doorbell
+
     stop = threading.Event()
-    controller = GatewayController(database, settings)
+    inbound, outbound = Doorbell(), Doorbell()
+    controller = GatewayController(database, settings, doorbell=inbound)
     controller.start()
     workers = [
-        threading.Thread(target=run_processor_loop, args=(database, settings, stop), name="processor", daemon=True),
-        threading.Thread(target=run_delivery_loop, args=(database, settings, make_transport(settings), stop), name="delivery", daemon=True),
+        threading.Thread(target=run_processor_loop, args=(database, settings, stop),
+                         kwargs={"doorbell": inbound, "delivery": outbound}, name="processor", daemon=True),
+        threading.Thread(target=run_delivery_loop, args=(database, settings, make_transport(settings), stop),
+                         kwargs={"doorbell": outbound}, name="delivery", daemon=True),
     ]
     for worker in workers:
         worker.start()
     _print_welcome(settings)
     _wait_for_signal(stop)
+    inbound.ring()
+    outbound.ring()
     controller.stop()
     for worker in workers:
         worker.join(timeout=10)

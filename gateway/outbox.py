@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config import Settings
 from gateway.db import Database, claim
+from gateway.doorbell import Doorbell, idle
 from gateway.models import OutboundMail, utcnow
 from gateway.models.mail import OUTBOUND_STATES
 from gateway.transports import DeliveryError, PermanentFailure, TemporaryFailure, Transport
@@ -228,13 +229,17 @@ def _outcome_values(
     return {"next_attempt_at": retry_at, "last_error": outcome.answer}, report.deferred
 
 
-def run_delivery_loop(database: Database, settings: Settings, transport: Transport, stop: threading.Event) -> None:
-    """Deliver until ``stop`` is set: drain while there is work, else poll.
+def run_delivery_loop(
+    database: Database, settings: Settings, transport: Transport, stop: threading.Event, *, doorbell: Doorbell | None = None
+) -> None:
+    """Deliver until ``stop`` is set: drain while there is work, else poll (or wait for the doorbell).
 
     An error of the database (down, restarting) is logged and retried after
     the poll interval: the worker outlives the outage.
     """
     while not stop.is_set():
+        if doorbell is not None:
+            doorbell.clear()
         try:
             report = deliver_due(database, settings, transport)
         except Exception:
@@ -242,7 +247,7 @@ def run_delivery_loop(database: Database, settings: Settings, transport: Transpo
             stop.wait(settings.poll_interval)
             continue
         if report.attempted == 0:
-            stop.wait(settings.poll_interval)
+            idle(stop, doorbell, settings.poll_interval)
 
 
 def queue_stats(session: Session) -> dict[str, int]:

@@ -15,6 +15,7 @@ from gateway import spool
 from gateway.config import Settings
 from gateway.conversation import handle
 from gateway.db import Database
+from gateway.doorbell import Doorbell, idle
 from gateway.understand import read_mail
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,12 @@ class LeaseLost(Exception):
 
 
 def process_next(database: Database, settings: Settings) -> bool:
-    """Process the oldest due mail; False when the spool had nothing due."""
+    """Process the oldest due mail; False when the spool had nothing due.
+
+    The mail is understood before the processing transaction opens: parsing
+    is the slow part and, on SQLite, the transaction holds the only write
+    lock, which the SMTP receiver needs to spool the next mail.
+    """
     lease = spool.claim_next(database, lease_seconds=settings.process_lease_seconds)
     if lease is None:
         return False
@@ -33,9 +39,9 @@ def process_next(database: Database, settings: Settings) -> bool:
         spool.record_failure(database, lease, "Trop de tentatives de traitement : message mis en quarantaine.", retry_in=None)
         return True
     try:
+        understood = read_mail(lease.raw, own_domain=settings.domain)
         with database.begin() as session:
             inbound = spool.load(session, lease)
-            understood = read_mail(inbound.raw, own_domain=settings.domain)
             outcome = handle(session, settings, inbound, understood)
             if not spool.finish(session, lease, state=outcome.state, outcome=outcome.summary,
                                 error=outcome.reason, ticket_id=outcome.ticket_id):
@@ -62,12 +68,20 @@ def drain(database: Database, settings: Settings, *, limit: int = 10_000) -> int
     return count
 
 
-def run_processor_loop(database: Database, settings: Settings, stop: threading.Event) -> None:
+def run_processor_loop(
+    database: Database, settings: Settings, stop: threading.Event, *,
+    doorbell: Doorbell | None = None, delivery: Doorbell | None = None,
+) -> None:
+    """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
     while not stop.is_set():
+        if doorbell is not None:
+            doorbell.clear()
         try:
             worked = process_next(database, settings)
         except Exception:
             log.exception("processor could not reach the database; retrying")
             worked = False
+        if worked and delivery is not None:
+            delivery.ring()
         if not worked:
-            stop.wait(settings.poll_interval)
+            idle(stop, doorbell, settings.poll_interval)

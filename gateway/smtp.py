@@ -21,6 +21,7 @@ from aiosmtpd.smtp import SMTP
 from gateway import addresses, spool
 from gateway.config import Settings
 from gateway.db import Database
+from gateway.doorbell import Doorbell
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,11 @@ def is_valid_bounce_address(settings: Settings, address: str) -> bool:
 class GatewayHandler:
     """aiosmtpd handler: the two hooks that decide what enters the spool."""
 
-    def __init__(self, database: Database, settings: Settings, *, source: str = "smtp") -> None:
+    def __init__(self, database: Database, settings: Settings, *, source: str = "smtp", doorbell: Doorbell | None = None) -> None:
         self.database = database
         self.settings = settings
         self.source = source
+        self.doorbell = doorbell
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if not is_acceptable_recipient(self.settings, address):
@@ -88,6 +90,8 @@ class GatewayHandler:
         except Exception:
             log.exception("could not spool a mail; answering 451 so the sender retries")
             return TEMPORARY_FAILURE
+        if self.doorbell is not None:
+            self.doorbell.ring()
         return accepted_reply(spool_id)
 
 
@@ -111,9 +115,10 @@ class GatewayLMTP(_LimitReplies, LMTP):
 class GatewayController(Controller):
     """A threaded aiosmtpd server speaking SMTP, or LMTP for a Postfix front end."""
 
-    def __init__(self, database: Database, settings: Settings, *, host: str | None = None, port: int | None = None):
+    def __init__(self, database: Database, settings: Settings, *, host: str | None = None, port: int | None = None,
+                 doorbell: Doorbell | None = None):
         self.lmtp = settings.lmtp
-        handler = GatewayHandler(database, settings, source="lmtp" if settings.lmtp else "smtp")
+        handler = GatewayHandler(database, settings, source="lmtp" if settings.lmtp else "smtp", doorbell=doorbell)
         super().__init__(
             handler,
             hostname=host or settings.smtp_host,

@@ -11,7 +11,7 @@ it has used its attempts, like Mailman's shunt queue.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -27,6 +27,7 @@ class Lease:
 
     inbound_id: int
     attempts: int
+    raw: bytes = field(default=b"", repr=False)
 
 
 def enqueue(
@@ -69,7 +70,7 @@ def claim_next(database: Database, *, lease_seconds: float, now: datetime | None
             return None
         row.attempts += 1
         row.next_attempt_at = now + timedelta(seconds=lease_seconds)
-        return Lease(row.id, row.attempts)
+        return Lease(row.id, row.attempts, row.raw)
 
 
 def load(session: Session, lease: Lease) -> InboundMail:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from gateway.config import Settings
 from gateway.db import Database
+from gateway.doorbell import Doorbell
 from gateway.models import Agent, Area, Group, InboundMail, Membership, Organisation, OutboundMail, Ticket
 from gateway.outbox import run_delivery_loop
 from gateway.processor import run_processor_loop
@@ -82,24 +83,29 @@ class GatewayHarness:
         self.settings = settings
         self.sink = sink
         self.stop_event = threading.Event()
-        self.controller = GatewayController(database, settings)
+        self.inbound_bell, self.outbound_bell = Doorbell(), Doorbell()  # as wired by ``aplus run``
+        self.controller = GatewayController(database, settings, doorbell=self.inbound_bell)
         self.threads: list[threading.Thread] = []
 
     def start(self, *, processor: bool = True, delivery: bool = True) -> "GatewayHarness":
         self.controller.start()
         if processor:
-            self._thread(run_processor_loop, self.database, self.settings, self.stop_event)
+            self._thread(run_processor_loop, self.database, self.settings, self.stop_event,
+                         doorbell=self.inbound_bell, delivery=self.outbound_bell)
         if delivery:
-            self._thread(run_delivery_loop, self.database, self.settings, RelayTransport(self.settings), self.stop_event)
+            self._thread(run_delivery_loop, self.database, self.settings, RelayTransport(self.settings), self.stop_event,
+                         doorbell=self.outbound_bell)
         return self
 
-    def _thread(self, target, *args) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
+    def _thread(self, target, *args, **kwargs) -> None:
+        thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
         thread.start()
         self.threads.append(thread)
 
     def stop(self) -> None:
         self.stop_event.set()
+        self.inbound_bell.ring()
+        self.outbound_bell.ring()
         self.controller.stop()
         for thread in self.threads:
             thread.join(timeout=10)
