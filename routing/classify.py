@@ -307,9 +307,9 @@ _DENIED_PROBLEM = re.compile(
     r"(?:\b(?:pas|aucun|plus) (?:de |d )?(?:probleme|souci|litige|difficulte|question)s? (?:avec|de|du|d|cote)"
     r"|\bne (?:demande|demandons|reclame|reclamons) rien (?:a|au|aux))(?: (?:la|le|l|les))?\s*$"
 )
-_COMPLAINT_AFTER = re.compile(
-    r"[^|]{0,30}?\b(?:depuis|ce mois|cette annee|verse|versee|verses|versees|paye|payee|payes|payees|recu|recue|"
-    r"pendant|toujours|encore|alors|malgre|en attente|non plus)\b"
+_DENIAL_FOLLOWUP = re.compile(
+    r"[\s,|]{0,4}(?:c est|ce sont|mais|plutot|je touche|je percois|j ai|il s agit|seulement|uniquement|"
+    r"mon probleme|ma question|ma demande|le probleme)\b"
 )
 _CONCESSION = re.compile(
     r"\b(?:alors que|bien que|meme si|puisque) (?:je|j|nous|il|elle) (?:suis|sommes|est|etais|touche|touchons|percois|"
@@ -370,6 +370,7 @@ def is_negated(norm: str, start: int, end: int | None = None) -> bool:
     """
     clause = norm[max(0, start - 80) : start]
     cut = max(clause.rfind("|"), clause.rfind(","))
+    after_comma = cut >= 0 and clause[cut] == ","
     words = _TOKEN.findall(clause[cut + 1 :])
     core = [w for w in words if w not in _SKIP]
     if not core:
@@ -392,8 +393,11 @@ def is_negated(norm: str, start: int, end: int | None = None) -> bool:
     if not after_core:  # "pas de RSA", "ce n'est pas la CAF"
         if copula:
             return True
-        complaint = end is not None and _COMPLAINT_AFTER.match(norm, end)  # "pas de RSA depuis mars"
-        return bool(after and after[0] in ("de", "d", "du", "des")) and not complaint
+        # "pas de RSA, je touche l'AAH" denies; "pas de RSA depuis mars", "pas de carte Vitale et pas
+        # de remboursements" complain: only a following contrast makes "pas de X" a denial.
+        contrast = end is not None and _DENIAL_FOLLOWUP.match(norm, end)
+        opposed = after_comma and at == 0  # "ce dossier relève de France Travail, pas de la CPAM"
+        return bool(after and after[0] in ("de", "d", "du", "des")) and bool(contrast or opposed)
     return copula and len(after_core) <= 2  # "ce n'est pas un problème avec la CAF"
 
 

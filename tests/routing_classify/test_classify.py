@@ -255,3 +255,10 @@ def test_a_list_after_deja_is_in_passing_but_a_new_clause_is_not():
 def test_asking_nothing_of_an_organisation_denies_it():
     text = "Je ne demande rien à la CAF : je voudrais l'acte de naissance de mon fils à la mairie."
     assert classify(text, find_areas=NO_AREA).organisation_codes == ["MAIRIE"]
+
+
+def test_x_not_y_denies_y():
+    text = "Réorientation : ce dossier relève de France Travail (fin de droits ARE), pas de la CPAM."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["FT"]
+    text = "Numéro de sécurité sociale provisoire, donc pas de carte Vitale et pas de remboursements."
+    assert classify(text, find_areas=NO_AREA).organisation_codes == ["CPAM"]
