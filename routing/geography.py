@@ -32,7 +32,10 @@ Rules (each one keeps a class of false positives out):
 * Single-word département names ("Aude", "Ain", "Gard") always need a context:
   they are also first names.
 * Names right after a street word ("rue de Paris", "avenue de Verdun", "gare de
-  Lyon") or a civility ("Mme Laval") are not places of residence: ignored.
+  Lyon") or a civility ("Mme Laval") are not places of residence: ignored. A
+  single-word town under 150,000 people seen without place context and followed
+  by a capitalised word ("Nancy Martin"), or after "je m'appelle", is a first
+  name. Names of two letters or fewer must be in title case ("Eu", not "EU").
 * Régions are not départements: their names are consumed (so "Pays de la Loire"
   does not yield the Loire) and yield nothing, except overseas ones, which are
   also départements.
@@ -41,7 +44,7 @@ Rules (each one keeps a class of false positives out):
   not an amount, an identifier ("allocataire", "dossier", "n°"), part of a phone
   number or of a date. A 2- or 3-digit number is a département only with a
   département context: "département 59", "dans le 93", "habite le 13", "la CAF
-  du 93", "Montreuil (93)", "Montreuil 93".
+  du 93", "la CAF 93", "MDPH 44", "Montreuil (93)", "Montreuil 93".
 * Paris, Lyon and Marseille arrondissements: "Marseille 13e", "Lyon 3ème",
   "Paris XVe", "dans le 15e" (the city named in the text, else Paris).
 * Homonym communes: a postal code or département number right next to the name
@@ -53,12 +56,15 @@ Rules (each one keeps a class of false positives out):
 * Misspelt towns ("jabite a strasbour", "toulouze"): one edit away from a town
   of 20,000 people or more, right after a place preposition or a verb of
   residence: "commune-fuzzy", weight 0.5.
+* A place said to be the current one ("enfin Strasbourg maintenant",
+  "actuellement à Nantes") gets a "current-place" evidence (weight 0.3).
 * Places after the closing formula ("Cordialement", "Bien à vous", "--") are
   often the sender's organisation: their weight is multiplied by 0.6.
 
 Order of the result: when the text tells of a move ("déménagé", "muté",
-"quitté", "transfert", ...), both places are returned, the origin (introduced
-by "de", "du", "depuis", "quitté") first and the destination (introduced by
+"quitté", "transfert", ..., or a current place next to a former one), both
+places are returned, the origin (introduced by "de", "du", "depuis", "quitté",
+"j'habitais") first and the destination (introduced by
 "à", "vers", "pour", "dans", "en", "sur") second, whatever order the sentence
 uses — the chronological order, the one the labelled set of issue 4 uses; the
 evidence says which is which ("move-origin", "move-destination"). Otherwise
@@ -141,6 +147,13 @@ NUMBER_BEFORE_DU = frozenset({"viens", "vient", "venons", "venez", "viennent", "
 MEETING_FOLLOWERS = frozenset({"de", "du", "des", "d", "avec", "pour", "sur", "a", "au", "aux", "prevue", "organisee",
                                "qui", "que", "ou", "dont", "mensuelle", "en", "entre", "chez", "publique", "d",
                                "du", "parents", "equipe", "information", "hebdomadaire", "annuelle"})
+# 'la CAF 93', 'MDPH 44', 'Pôle emploi 13': an office followed by its département number.
+ORGANISATION_WORDS = frozenset({"caf", "cpam", "mdph", "msa", "carsat", "urssaf", "cnav", "prefecture", "pref",
+                                "dgfip", "ddfip", "drfip", "sip", "emploi", "travail", "locale", "departemental",
+                                "cd", "ccas", "cram", "ars", "ameli", "pmi", "ase", "sdis", "tribunal", "tj"})
+FORMER_RESIDENCE_VERBS = frozenset({"habitais", "habitait", "habitions", "habitiez", "habitaient", "vivais", "vivait",
+                                    "vivions", "residais", "residait", "etais", "etait", "jhabitais", "jabitais"})
+CUE_REASONS = frozenset({"move-origin", "move-destination", "current-place"})
 ORIGIN_MARKERS = frozenset({"de", "du", "d", "depuis", "quitte", "quitter", "quittee"})
 DESTINATION_MARKERS = frozenset({"a", "au", "aux", "vers", "pour", "dans", "en", "sur", "rejoindre"})
 MOVE_CUE_RE = re.compile(r"\b(?:d[ée]m[ée]nag|emm[ée]nag|transf[ée]r|quitt|mutation|install[ée])\w*"
@@ -153,6 +166,9 @@ ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 W_POSTAL_CONFIRMED, W_POSTAL, W_ARRONDISSEMENT = 1.0, 0.8, 1.0
 W_DEPARTEMENT, W_COMMUNE, W_COMMUNE_SMALL, W_HOMONYM_CONTEXT, W_HOMONYM_POPULATION, W_SHORT = 0.9, 0.8, 0.7, 0.7, 0.5, 0.6
 W_MOVE = 0.25
+W_CURRENT = 0.3
+NOW_WORDS = frozenset({"maintenant", "actuellement", "desormais", "aujourd", "dorenavant"})
+CORRECTION_WORDS = frozenset({"enfin", "plutot", "pardon", "maintenant", "actuellement", "desormais"})
 W_FUZZY = 0.5
 FUZZY_MIN_LENGTH, FUZZY_MIN_POPULATION, SILENT_LETTER_MIN_LENGTH = 6, 20_000, 4
 SIGNATURE_FACTOR = 0.6
@@ -743,6 +759,7 @@ class _Scan:
             or (before == "le" and before2 in DEPARTEMENT_WORDS)
             or (before == "du" and before2 in NUMBER_BEFORE_DU and self.next(i) not in ("au", "a", "et"))
             or (before == "en" and before2 in DEPARTEMENT_WORDS)
+            or (before in ORGANISATION_WORDS and self.gap_before(i).strip(" -:") == "")
             or self.parenthesised_after_word(i)
         )
         if not accepted:
@@ -769,7 +786,27 @@ class _Scan:
                 continue
             code, reason, weight = self.choose_homonym(hit, sure)
             evidence[code].append(Evidence(text, hit.start, hit.end, reason, weight))
+        for hit in self.hits:
+            cue = self.current_place_cue(hit)
+            if cue is not None:
+                code = next(code for code, items in evidence.items() if any(e.start == hit.start for e in items))
+                evidence[code].append(Evidence(self.raws[cue], self.starts[cue], self.ends[cue], "current-place",
+                                               W_CURRENT))
         return evidence
+
+    def current_place_cue(self, hit: Hit) -> int | None:
+        """'J'habite Colmar... enfin Strasbourg maintenant': the place said to be the current one."""
+        if hit.kind not in ("name", "arrondissement"):
+            return None
+        k = hit.last + 1
+        if k < self.n and self.norms[k] in NOW_WORDS and self.gap_before(k).strip(" .") == "":
+            return k
+        k = hit.first - 1
+        if k >= 1 and self.norms[k] in PLACE_PREPOSITIONS:
+            k -= 1
+        if k >= 0 and self.norms[k] in CORRECTION_WORDS and self.gap_after(k).strip(" ,:") == "":
+            return k
+        return None
 
     def choose_homonym(self, hit: Hit, sure: list[Hit]) -> tuple[str, str, float]:
         if hit.linked:
@@ -787,25 +824,37 @@ class _Scan:
         return code, "commune-homonym-by-population", W_HOMONYM_POPULATION
 
     def move_order(self, evidence: dict[str, list[Evidence]]) -> tuple[list[str], list[str]]:
-        """Destinations and origins when the text tells of a move."""
-        if self.move_cue() is None or len(evidence) < 2:
+        """Destinations and origins when the text tells of a move ('déménagé', 'quitté', 'transfert', or a
+        place said to be the current one next to a former one)."""
+        if len(evidence) < 2 or (self.move_cue() is None and not any(
+                e.reason == "current-place" for items in evidence.values() for e in items)):
             return [], []
         destinations, origins = [], []
         for code, items in evidence.items():
-            first = min(items, key=lambda e: e.start)
-            index = bisect_left(self.starts, first.start)
+            first = min((e for e in items if e.reason not in CUE_REASONS), key=lambda e: e.start, default=None)
+            index = bisect_left(self.starts, first.start) if first else self.n
             if index >= self.n or self.starts[index] != first.start:
                 continue
-            marker = self.prev(index)
-            if marker in ARTICLES and index >= 2:
-                marker = self.prev(index, 2)
-            if marker in DESTINATION_MARKERS:
+            role = self.move_role(index)
+            if role == "destination":
                 destinations.append(code)
-            elif marker in ORIGIN_MARKERS:
+            elif role == "origin":
                 origins.append(code)
         if not destinations or not origins:
             return [], []
         return destinations, origins
+
+    def move_role(self, index: int) -> str | None:
+        """'de Paris', 'quitté Paris', 'j'habitais (à) Paris' -> origin; 'à Lyon', 'vers Lyon' -> destination."""
+        k = index - 1
+        if k >= 1 and self.norms[k] in ARTICLES:
+            k -= 1
+        marker = self.norms[k] if k >= 0 else ""
+        if marker in ORIGIN_MARKERS or marker in FORMER_RESIDENCE_VERBS:
+            return "origin"
+        if marker in DESTINATION_MARKERS:
+            return "origin" if k >= 1 and self.norms[k - 1] in FORMER_RESIDENCE_VERBS else "destination"
+        return None
 
     def lower_signature_weight(self, evidence: dict[str, list[Evidence]]) -> None:
         """Places after the closing formula ('Cordialement, ... Association X, 75011 Paris') are often the
@@ -818,6 +867,14 @@ class _Scan:
         for code, items in evidence.items():
             evidence[code] = [replace(e, weight=round(e.weight * SIGNATURE_FACTOR, 3)) if e.start >= closing.start()
                               else e for e in items]
+
+    @staticmethod
+    def current_cue(evidence: dict[str, list[Evidence]]) -> Token | None:
+        for items in evidence.values():
+            for e in items:
+                if e.reason == "current-place":
+                    return Token(e.start, e.end, e.text, e.text.lower())
+        return None
 
     def move_cue(self) -> Token | None:
         folded = self.text.lower()
@@ -854,14 +911,14 @@ class _Scan:
         if role == "person":
             self.lower_signature_weight(evidence)
         destinations, origins = self.move_order(evidence) if role == "person" and len(evidence) > 1 else ([], [])
-        cue = self.move_cue() if destinations else None
+        cue = (self.move_cue() or self.current_cue(evidence)) if destinations else None
         for code in destinations:
             evidence[code].append(Evidence(cue.raw, cue.start, cue.end, "move-destination", W_MOVE))
         for code in origins:
             evidence[code].append(Evidence(cue.raw, cue.start, cue.end, "move-origin", 0.0))
 
         def rank(code: str) -> tuple[float, float]:
-            first_seen = min(e.start for e in evidence[code] if e.reason not in ("move-origin", "move-destination"))
+            first_seen = min(e.start for e in evidence[code] if e.reason not in CUE_REASONS)
             if destinations:  # a move: where the person comes from, then where they go, then the rest
                 return (0 if code in origins else 1 if code in destinations else 2, first_seen)
             return (-sum(e.weight for e in evidence[code]), first_seen)

@@ -198,3 +198,16 @@ def test_short_and_former_names_compete_by_population(text: str, expected: list[
 )
 def test_short_names_of_towns_with_a_saint(text: str, expected: list[str]) -> None:
     assert [a.code for a in find_areas(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("la MDPH 44 ne répond pas", "44"), ("CAF 13", "13"), ("la caf 93 me reclame", "93"), ("Pôle emploi 13", "13")],
+)
+def test_office_followed_by_its_departement_number(text: str, expected: str) -> None:
+    assert [a.code for a in find_areas(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", ["la CAF 13 mars", "CPAM 75 euros", "CAF 2024"])
+def test_office_followed_by_a_date_or_amount(text: str) -> None:
+    assert find_areas(text) == []

@@ -96,3 +96,20 @@ def test_signature_in_the_body_counts_less_than_the_request() -> None:
     areas = find_areas(text)
     assert [a.code for a in areas] == ["93", "75"]
     assert all(e.weight < 1.0 for e in areas[1].evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("J'habitais à Lyon, maintenant à Grenoble.", ["69", "38"]),
+        ("j'habitais Saint-Malo, je suis maintenant à Vannes.", ["35", "56"]),
+    ],
+)
+def test_former_then_current_place_is_a_move(text: str, expected: list[str]) -> None:
+    assert [a.code for a in find_areas(text)] == expected
+
+
+def test_corrected_place_comes_first() -> None:
+    areas = find_areas("J'habite Colmar... enfin Strasbourg maintenant.")
+    assert [a.code for a in areas] == ["67", "68"]
+    assert "current-place" in [e.reason for e in areas[0].evidence]
