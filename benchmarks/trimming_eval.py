@@ -256,6 +256,30 @@ def main() -> None:
             for n, failed in failures.items():
                 if failed:
                     print(f"    {n}: {', '.join(failed)}")
+    if corpora["discourse"]:
+        ok, total, failed = discourse_elided_score()
+        print(f"\nours, discourse elided/ (whitespace-normalised): {ok}/{total}; failed: {', '.join(failed)}")
+
+
+def discourse_elided_score() -> tuple[int, int, list[str]]:
+    """Our elided text against discourse's ``elided/``, whitespace-normalised
+    (discourse rewrites a wrapped "On … wrote:" onto one line, we keep the
+    original lines)."""
+    from gateway.understand.trim import split_reply
+
+    base = CORPORA / "discourse+email_reply_trimmer" / "test"
+    ok, total, failed = 0, 0, []
+    for f in sorted((base / "emails").glob("*.txt")):
+        expected = base / "elided" / f.name
+        if not expected.exists():
+            continue
+        total += 1
+        got = split_reply(_read(f))[1]
+        if " ".join(got.split()) == " ".join(_read(expected).split()):
+            ok += 1
+        else:
+            failed.append(f.stem)
+    return ok, total, failed
 
 
 if __name__ == "__main__":
