@@ -125,3 +125,22 @@ def test_dsn_fields_pasted_by_a_person_are_not_a_bounce():
     ).encode()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert parse_bounce(msg, own_domain=OWN) is None
+
+
+HOSTILE_RUNS = {
+    "long run without @": b"a" * 100_000,
+    "long run of (a@a": b"(a@a" * 30_000,
+    "message-id lines": b"message-id:<" * 20_000,
+    "dotted domain": b"x@" + b"a." * 50_000,
+    "5 MB of lines": b"x@y.fr: 550 5.1.1 user unknown\n" * 160_000,
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("body", HOSTILE_RUNS.values(), ids=HOSTILE_RUNS.keys())
+def test_hostile_text_stays_linear(body):
+    """Address regexes over long runs once took 66 s on 100 kB (backtracking)."""
+    head = b"From: MAILER-DAEMON@x.fr\r\nDelivered-To: " + b"b" * 50_000 + b"\r\nSubject: Undeliverable\r\n\r\n"
+    msg = email.message_from_bytes(head + body, policy=email.policy.default)
+    bounce = parse_bounce(msg, own_domain=OWN)
+    assert bounce is not None and bounce.action == "failed"
