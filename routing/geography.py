@@ -194,8 +194,16 @@ class Place(NamedTuple):
 class KeyInfo(NamedTuple):
     """What the gates need to know about a name, computed once per name."""
 
-    lowercase_is_never_a_place: bool  # communes only, common word, single word, < 100,000 people (or <= 2 letters)
+    lowercase_is_never_a_place: bool  # communes only, common word, single word, < 20,000 people (or <= 2 letters)
     bare_only: frozenset[str]  # non-empty when every place needs a previous word ("au" Havre)
+    region_only: bool  # a région name (and no département of that name)
+    departement: Place | None
+    towns_elsewhere: tuple[Place, ...]  # towns of 10,000+ bearing a département's name in another département
+    communes: tuple[Place, ...]  # communes, former communes, short names
+    has_bare: bool  # some commune needs a previous word: filter at scan time
+    content_words: int  # words other than articles
+    tiny: bool  # two letters or fewer
+    candidates: tuple[Place, ...]  # communes competing for this name (when no bare name is involved)
 
 
 _KEY_INFO: dict[str, KeyInfo] = {}
@@ -212,8 +220,24 @@ def _key_info(key: str, places: list[Place]) -> KeyInfo:
                 and max(p.population for p in places) < COMMON_AFTER_RESIDENCE_MIN_POPULATION))
         bare = frozenset() if any(not p.needs_previous for p in places) else frozenset().union(
             *(p.needs_previous for p in places))
-        info = _KEY_INFO[key] = KeyInfo(lowercase_never, bare)
+        departements = [p for p in places if p.kind == "departement"]
+        departement = departements[0] if departements else None
+        communes = tuple(p for p in places if p.kind in ("commune", "delegated", "short"))
+        towns = tuple(p for p in places if departement and p.kind == "commune"
+                      and p.departement != departement.code and p.population >= 10_000)
+        info = _KEY_INFO[key] = KeyInfo(
+            lowercase_never, bare, any(p.kind == "region" for p in places) and not departements, departement, towns,
+            communes, any(p.needs_previous for p in communes), sum(1 for w in key.split(" ") if w not in ARTICLES),
+            len(key.replace(" ", "")) <= 2, _competing(communes))
     return info
+
+
+def _competing(communes: tuple[Place, ...] | list[Place]) -> tuple[Place, ...]:
+    """Communes and former communes ('Évry' in Évry-Courcouronnes) compete by population; a short name
+    ('Aix', 'Saint-Ouen') joins them only when its town outweighs every commune of that exact name."""
+    named = [p for p in communes if p.kind != "short"]
+    largest = max((p.population for p in named), default=-1)
+    return tuple(named + [p for p in communes if p.kind == "short" and p.population > largest])
 
 
 @dataclass
@@ -421,6 +445,10 @@ class _Scan:
         self.n = len(self.norms)
         self.digit_tokens = [i for i, raw in enumerate(self.raws) if raw[0] in "0123456789"]
         self.consumed = [False] * self.n
+        self.name_hit_at_first: dict[int, Hit] = {}  # token index -> name hit starting there
+        self.name_hit_at_last: dict[int, Hit] = {}
+        self.mentioned_cities: set[str] | None = None
+        self.sure_starts: dict[str, list[int]] | None = None
         self.hits: list[Hit] = []
 
     # -- helpers on tokens
@@ -517,56 +545,46 @@ class _Scan:
             gap = self.gap_after(span)
             if not NAME_BREAKS.isdisjoint(gap) or ("." in gap and self.raws[span].lower() not in ABBREVIATIONS):
                 return False
-        regions = [p for p in places if p.kind == "region"]
-        departements = [p for p in places if p.kind == "departement"]
-        if regions and not departements:
-            region = regions[0]
+        if info.region_only:
             return True  # consumed, no area: a région is not a département
         plm = self.t.plm.get(key)
         if plm and self.match_arrondissement_after(first, last, plm):
             return True
         capitalised = self.is_capitalised(first, last)
-        content = [w for w in key.split(" ") if w not in ARTICLES]
-        if departements:
-            dep = departements[0]
+        words = info.content_words
+        dep = info.departement
+        if dep is not None:
             context = self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT)
             overseas = dep.code.startswith("97") and (not dep.common or self.lowercase_overseas(first, last, context))
-            if not overseas and not self.passes_gate(dep.common, len(content), capitalised, context, 0, True):
-                if not any(p.kind != "departement" for p in places):
-                    return False
-            else:
+            if overseas or self.passes_gate(dep.common, words, capitalised, context, 0, True):
                 reason = "overseas-name" if dep.code.startswith("97") else "departement-name"
                 # 'J'habite Vienne en Isère': without an article, the name may be the commune (38), not the
                 # département (86); the context decides, the département otherwise.
-                towns = [] if self.prev(first) in ARTICLES or key.split(" ")[0] in ARTICLES else [
-                    p for p in places if p.kind == "commune" and p.departement != dep.code and p.population >= 10_000]
+                towns = [] if self.prev(first) in ARTICLES or key.split(" ")[0] in ARTICLES else info.towns_elsewhere
                 self.add_name_hit(first, last, [dep, *towns], reason, W_DEPARTEMENT)
                 if towns:
                     self.hits[-1].default = dep.code
                 return True
-        communes = [p for p in places if p.kind in ("commune", "delegated", "short")]
-        if not communes:
+        if info.has_bare:
+            previous = self.prev(first)
+            communes = [p for p in info.communes if not p.needs_previous or previous in p.needs_previous]
+            exact = _competing(communes)
+            bare = any(p.needs_previous for p in communes)
+        else:
+            exact, bare = info.candidates, False
+        if not exact:
             return False
-        communes = [p for p in communes if not p.needs_previous or self.prev(first) in p.needs_previous]
-        if not communes:
-            return False
-        bare = any(p.needs_previous for p in communes)
-        # Communes and former communes ('Évry' in Évry-Courcouronnes) compete by population; a short name
-        # ('Aix', 'Saint-Ouen') joins them only when its town outweighs every commune of that exact name.
-        named = [p for p in communes if p.kind != "short"]
-        largest = max((p.population for p in named), default=-1)
-        exact = named + [p for p in communes if p.kind == "short" and p.population > largest]
         best = max(exact, key=lambda p: p.population)
         population = best.population
         common = any(p.common for p in exact)
         context = bare or self.has_context(first, last)
-        if len(key.replace(" ", "")) <= 2:  # 'Y', 'Eu', 'Us': title case only ('EU', 'en-US' are not places)
+        if info.tiny:  # 'Y', 'Eu', 'Us': title case only ('EU', 'en-US' are not places)
             raw = self.raws[first]
             accepted = raw[:1].isupper() and raw[1:].islower() == bool(raw[1:]) and context
         else:
             residence = common and not capitalised and self.after_residence_verb(first)
-            accepted = self.passes_gate(common, len(content), capitalised, context, population, False, residence)
-        if (accepted and not context and len(content) == 1 and population < 150_000
+            accepted = self.passes_gate(common, words, capitalised, context, population, False, residence)
+        if (accepted and not context and words == 1 and population < 150_000
                 and self.looks_like_a_person(first, last)):
             accepted = False
         if not accepted:
@@ -575,7 +593,7 @@ class _Scan:
             reason, weight = "commune-short-name", W_SHORT
         else:
             reason, weight = "commune", (W_COMMUNE if population >= 10_000 else W_COMMUNE_SMALL)
-        self.add_name_hit(first, last, exact, reason, weight)
+        self.add_name_hit(first, last, list(exact), reason, weight)
         return True
 
     def looks_like_a_person(self, first: int, last: int) -> bool:
@@ -617,6 +635,8 @@ class _Scan:
             candidates[p.departement] = max(candidates.get(p.departement, -1), p.population)
         hit = Hit(first, last, self.starts[first], self.ends[last], "name", candidates, reason, weight, places)
         self.hits.append(hit)
+        self.name_hit_at_first[first] = hit
+        self.name_hit_at_last[last] = hit
         self.link_following_number(hit)
 
     def link_following_number(self, hit: Hit) -> None:
@@ -683,7 +703,9 @@ class _Scan:
                                  {departement: 0}, "city-arrondissement", W_ARRONDISSEMENT))
 
     def city_for_arrondissement(self, number: int) -> str | None:
-        mentioned = {self.norms[h.first] for h in self.hits if h.kind in ("name", "arrondissement")}
+        if self.mentioned_cities is None:
+            self.mentioned_cities = {self.norms[h.first] for h in self.hits if h.kind in ("name", "arrondissement")}
+        mentioned = self.mentioned_cities
         ordered = sorted(self.t.plm.items(), key=lambda item: (item[0] not in mentioned, -max(item[1][1])))
         for _city, (departement, numbers) in ordered:
             if number in numbers:
@@ -720,10 +742,9 @@ class _Scan:
             return
         code = self.norms[i]
         entries = self.t.postal.get(code)
-        following = next((h for h in self.hits if h.kind == "name" and h.first == i + 1), None)
-        if following is None:  # 'Pantin (93500)', 'Pantin 93500'
-            following = next((h for h in self.hits if h.kind == "name" and h.last == i - 1
-                              and self.gap_before(i).strip(" ,(-") == ""), None)
+        following = self.name_hit_at_first.get(i + 1)
+        if following is None and self.gap_before(i).strip(" ,(-") == "":  # 'Pantin (93500)', 'Pantin 93500'
+            following = self.name_hit_at_last.get(i - 1)
         following_deps = set(following.candidates) if following else set()
         if entries:
             departements = {dep for _insee, dep, _pop in entries}
@@ -743,6 +764,7 @@ class _Scan:
         if entries and following and not confirmed and following.first == i + 1 and following.reason == "commune":
             # '38670 Chasse sur Rhône' cut short to 'Chasse' (Sarthe): the postal code says where it is.
             self.hits.remove(following)
+            del self.name_hit_at_first[following.first], self.name_hit_at_last[following.last]
             return
         if following and chosen in following.candidates:
             following.linked = chosen
@@ -808,13 +830,30 @@ class _Scan:
             return k
         return None
 
+    def nearest_sure_departement(self, hit: Hit, sure: list[Hit]) -> str | None:
+        """The candidate département evidenced without ambiguity closest to the hit, if any."""
+        if self.sure_starts is None:
+            by_code: dict[str, list[int]] = defaultdict(list)
+            for h in sure:
+                by_code[next(iter(h.candidates))].append(h.start)
+            self.sure_starts = {code: sorted(starts) for code, starts in by_code.items()}
+        best, best_distance = None, None
+        for code in hit.candidates:
+            starts = self.sure_starts.get(code)
+            if not starts:
+                continue
+            k = bisect_left(starts, hit.start)
+            distance = min(abs(starts[j] - hit.start) for j in (k - 1, k) if 0 <= j < len(starts))
+            if best_distance is None or distance < best_distance or (distance == best_distance and code < best):
+                best, best_distance = code, distance
+        return best
+
     def choose_homonym(self, hit: Hit, sure: list[Hit]) -> tuple[str, str, float]:
         if hit.linked:
             return hit.linked, hit.reason, hit.weight
-        nearby = [h for h in sure if next(iter(h.candidates)) in hit.candidates]
-        if nearby:
-            nearest = min(nearby, key=lambda h: abs(h.start - hit.start))
-            code = next(iter(nearest.candidates))
+        nearest = self.nearest_sure_departement(hit, sure)
+        if nearest is not None:
+            code = nearest
             if code == hit.default:
                 return code, hit.reason, hit.weight
             return code, "commune-homonym-by-context", W_HOMONYM_CONTEXT
