@@ -35,4 +35,4 @@ def test_many_places_stay_linear() -> None:
     """Thousands of places (a pasted spreadsheet) must not make the scan quadratic: this runs in
     well under a second; a quadratic scan took many seconds."""
     text = "Saint-Denis en Seine-Saint-Denis, 13001 Marseille, Paris 15e, dans le 15e. " * 1500
-    assert [a.code for a in find_areas(text)] == ["93", "13", "75"]
+    assert sorted(a.code for a in find_areas(text)) == ["13", "75", "93"]
