@@ -9,9 +9,10 @@ How it works, and why it is hand-written: no maintained library extracts French
 places from free text offline (NER models need downloaded weights and still do
 not map a place to its département). We tokenise once, normalise each token
 (unidecode, lower case, "st" -> "saint", "hte" -> "haute") and look up token
-n-grams in precomputed dictionaries of normalised names: one dictionary probe
-per candidate length, never a regex per commune (median well under 1 ms per mail,
-see ``benchmarks/geography_speed.py``).
+n-grams in precomputed dictionaries of normalised names (a set of name
+prefixes serves as a trie), never a regex per commune: under 1 ms per 1-2 KB
+mail, see ``benchmarks/geography_speed.py``. Facts about each name (is it a
+département, a common word, which communes compete) are computed once.
 
 Rules (each one keeps a class of false positives out):
 
@@ -24,21 +25,26 @@ Rules (each one keeps a class of false positives out):
   Port") need a capital letter AND a place context. Towns over 100,000 people
   ("Paris", "Tours", "Rennes") also count in lower case after a place context,
   and towns over 20,000 right after a verb of residence and a preposition
-  ("jabite au port"). Names of two letters or fewer always need capital and
-  context.
+  ("jabite au port"). Names of two letters or fewer always need title case
+  and context.
 * Other single-word names need a place context, unless capitalised and over
   10,000 people, or over 50,000 people in any case ("marseille"). Names of two
-  words or more ("saint etienne", "aix en provence") count as written.
+  words or more ("saint etienne", "aix en provence") count as written, unless
+  all their words are common ("Bourg-la-Reine": capital or context needed).
+* Former communes ("Évry", now Évry-Courcouronnes) compete with communes by
+  population; short names of towns of 20,000+ ("Aix", "Saint-Maur",
+  "Boulogne", "Cherbourg") join only when that town outweighs every commune of
+  that exact name ("commune-short-name").
 * Single-word département names ("Aude", "Ain", "Gard") always need a context:
   they are also first names.
 * Names right after a street word ("rue de Paris", "avenue de Verdun", "gare de
   Lyon") or a civility ("Mme Laval") are not places of residence: ignored. A
   single-word town under 150,000 people seen without place context and followed
   by a capitalised word ("Nancy Martin"), or after "je m'appelle", is a first
-  name. Names of two letters or fewer must be in title case ("Eu", not "EU").
+  name. "EU", "en-US" are not Eu (76) nor Us (95).
 * Régions are not départements: their names are consumed (so "Pays de la Loire"
   does not yield the Loire) and yield nothing, except overseas ones, which are
-  also départements.
+  also départements. "Corse" alone (two départements) yields nothing.
 * Numbers: a 5-digit number is a postal code when the La Poste table knows it
   (or when a commune of the same département follows, for CEDEX codes) and it is
   not an amount, an identifier ("allocataire", "dossier", "n°"), part of a phone
@@ -50,7 +56,9 @@ Rules (each one keeps a class of false positives out):
 * Homonym communes: a postal code or département number right next to the name
   decides; else the nearest département otherwise evidenced in the text
   ("commune-homonym-by-context"); else the most populous commune
-  ("commune-homonym-by-population", lower weight). A département name without
+  ("commune-homonym-by-population", lower weight). A postal code followed by a
+  name of another département ("38670 Chasse" for Chasse-sur-Rhône) keeps the
+  postal code only. A département name without
   article that is also a town elsewhere ("J'habite Vienne en Isère") is the
   département unless the context points to the town.
 * Misspelt towns ("jabite a strasbour", "toulouze"): one edit away from a town
@@ -68,8 +76,11 @@ places are returned, the origin (introduced by "de", "du", "depuis", "quitté",
 "à", "vers", "pour", "dans", "en", "sur") second, whatever order the sentence
 uses — the chronological order, the one the labelled set of issue 4 uses; the
 evidence says which is which ("move-origin", "move-destination"). Otherwise
-areas are ordered by summed evidence weight, ties by first appearance. The sender's signature, when given, yields areas with
-role "aidant", always last, whose offsets are in the signature text.
+areas are ordered by summed evidence weight, ties by first appearance.
+
+The sender's signature, when given, yields areas with role "aidant", always
+last (even when the same département is also a person area), whose offsets are
+in the signature text, not in ``text``.
 """
 
 from __future__ import annotations
