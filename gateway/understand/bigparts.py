@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 #: Runs shorter than this stay in place: the parser copes with them cheaply.
 LIFT_MIN_BYTES = 256 * 1024
 
-_BASE64_RUN = re.compile(rb"(?m)^(?:[A-Za-z0-9+/=]+\r?\n)+")
+_BASE64_RUN = re.compile(rb"(?m)^(?:[A-Za-z0-9+/=]++\r?\n)++")  # possessive: no backtracking stack
 
 
 @dataclass(frozen=True)
