@@ -274,7 +274,8 @@ def content_type(part: email.message.Message) -> str:
     return part.get_default_type()
 
 
-def _walk(msg: email.message.Message) -> list[email.message.Message]:
+def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
+    """The message and its parts, breadth first, at most ``MAX_PARTS``."""
     parts: list[email.message.Message] = []
     stack = [msg]
     while stack and len(parts) < MAX_PARTS:
@@ -301,7 +302,7 @@ def _structure(msg: email.message.Message) -> tuple[set[str], set[str], str]:
     report_types: set[str] = set()
     part_types: set[str] = set()
     body = ""
-    for part in _walk(msg):
+    for part in walk_parts(msg):
         ctype = content_type(part)
         part_types.add(ctype)
         if ctype == "multipart/report":
@@ -448,6 +449,11 @@ def auto_reply_subject(view: MailView, own_domain: str) -> str | None:
     return "subject:auto-reply" if any(p.match(view.subject) for p in AUTO_REPLY_SUBJECTS) else None
 
 
+def null_return_path(view: MailView, own_domain: str) -> str | None:
+    """RFC 3834 3.3: responders send with a null return path; people never do."""
+    return "return-path:empty" if _empty_return_path(view) else None
+
+
 def noreply_sender(view: MailView, own_domain: str) -> str | None:
     return "sender:no-reply" if _NOREPLY_LOCAL.match(view.sender_local) else None
 
@@ -493,6 +499,7 @@ RULES: tuple[NamedRule, ...] = (
     NamedRule("precedence_auto_reply", "auto_reply", precedence_auto_reply),
     NamedRule("auto_reply_subject", "auto_reply", auto_reply_subject),
     NamedRule("noreply_sender", "auto_reply", noreply_sender),
+    NamedRule("null_return_path", "auto_reply", null_return_path),
     NamedRule("precedence_bulk", "bulk", precedence_bulk),
     NamedRule("list_headers", "bulk", list_headers),
     NamedRule("feedback_report", "bulk", feedback_report),

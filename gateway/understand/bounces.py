@@ -35,7 +35,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from gateway.understand.automatic import _walk, classify_automatic, content_type
+from gateway.understand.automatic import walk_parts, classify_automatic, content_type
 from gateway.understand.model import Bounce
 
 #: Order in which per-recipient actions are reported: the worst first.
@@ -173,7 +173,7 @@ def dsn_recipients(msg: email.message.Message, *, lookalikes: bool = False) -> l
     some MTAs send the report as text/plain.
     """
     found: list[RecipientStatus] = []
-    parts = _walk(msg)
+    parts = walk_parts(msg)
     status_parts = [
         p for p in parts if content_type(p) in ("message/delivery-status", "message/global-delivery-status")
     ]
@@ -221,7 +221,7 @@ FLUFL_FULL_MESSAGE_CHARS = 256_000
 
 def _is_large(msg: email.message.Message) -> bool:
     total = 0
-    for part in _walk(msg):
+    for part in walk_parts(msg):
         payload = part.get_payload()
         if isinstance(payload, str):
             total += len(payload)
@@ -243,12 +243,12 @@ def _all_text(msg: email.message.Message, *, skip_embedded: bool) -> str:
     """Text of the report itself (not of the embedded original, when asked)."""
     chunks: list[str] = []
     embedded: set[int] = set()
-    for part in _walk(msg):
+    for part in walk_parts(msg):
         if id(part) in embedded:
             continue
         ctype = content_type(part)
         if ctype == "message/rfc822" and skip_embedded:
-            embedded.update(id(p) for p in _walk(part))
+            embedded.update(id(p) for p in walk_parts(part))
             continue
         if ctype.startswith("text/") and ctype != "text/rfc822-headers":
             chunks.append(_part_text(part))
@@ -312,7 +312,7 @@ def _first_status(text: str) -> str:
 
 def original_message_id(msg: email.message.Message) -> str | None:
     """Message-ID of the embedded original (a part first, then a text line)."""
-    parts = _walk(msg)
+    parts = walk_parts(msg)
     for part in parts[1:]:
         ctype = content_type(part)
         if ctype in ("message/rfc822", "message/global"):

@@ -142,6 +142,11 @@ def test_human_subjects_that_look_automatic(subject):
     assert verdict.kind == "human", verdict.reasons
 
 
+def test_null_return_path_alone_is_an_auto_reply():
+    verdict = classify_automatic(mail({"From": "a@b.fr", "Subject": "x", "Return-Path": "<>"}), own_domain=OWN)
+    assert (verdict.kind, verdict.reasons) == ("auto_reply", ["return-path:empty"])
+
+
 def test_auto_submitted_no_is_human():
     verdict = classify_automatic(mail({"From": "a@b.fr", "Auto-Submitted": "no", "Subject": "x"}), own_domain=OWN)
     assert verdict.kind == "human"
