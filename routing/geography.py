@@ -165,6 +165,8 @@ ORGANISATION_WORDS = frozenset({"caf", "cpam", "mdph", "msa", "carsat", "urssaf"
 FORMER_RESIDENCE_VERBS = frozenset({"habitais", "habitait", "habitions", "habitiez", "habitaient", "vivais", "vivait",
                                     "vivions", "residais", "residait", "etais", "etait", "jhabitais", "jabitais"})
 CUE_REASONS = frozenset({"move-origin", "move-destination", "current-place"})
+OFFICE_HEADS = frozenset({"conseil", "caisse", "mairie", "prefecture", "maison", "direction", "agence", "centre",
+                          "hopital", "tribunal", "services", "service", "region", "ville", "commune"})
 ORIGIN_MARKERS = frozenset({"de", "du", "d", "depuis", "quitte", "quitter", "quittee"})
 DESTINATION_MARKERS = frozenset({"a", "au", "aux", "vers", "pour", "dans", "en", "sur", "rejoindre"})
 MOVE_CUE_RE = re.compile(r"\b(?:d[ée]m[ée]nag|emm[ée]nag|transf[ée]r|quitt|mutation|install[ée])\w*"
@@ -561,11 +563,13 @@ class _Scan:
         plm = self.t.plm.get(key)
         if plm and self.match_arrondissement_after(first, last, plm):
             return True
+        if self.gap_after(last) == "-" and last + 1 < self.n and self.raws[last + 1].isalpha():
+            return False  # 'Saint-Pierre-et-Miquelon', 'Saint-Vincent-et-les-Grenadines': a longer, other name
         capitalised = self.is_capitalised(first, last)
         words = info.content_words
         dep = info.departement
         if dep is not None:
-            context = self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT)
+            context = self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT) and not self.inside_proper_name(first)
             overseas = dep.code.startswith("97") and (not dep.common or self.lowercase_overseas(first, last, context))
             if overseas or self.passes_gate(dep.common, words, capitalised, context, 0, True):
                 reason = "overseas-name" if dep.code.startswith("97") else "departement-name"
@@ -606,6 +610,17 @@ class _Scan:
             reason, weight = "commune", (W_COMMUNE if population >= 10_000 else W_COMMUNE_SMALL)
         self.add_name_hit(first, last, list(exact), reason, weight)
         return True
+
+    def inside_proper_name(self, first: int) -> bool:
+        """'Corée du Nord', 'Irlande du Nord', 'Gare du Nord': 'du' links two parts of another proper name,
+        unlike 'CAF du Nord' or 'Conseil départemental du Nord'."""
+        if self.prev(first) not in ("du", "de", "d", "des"):
+            return False
+        head = self.raws[first - 2] if first >= 2 else ""
+        if first - 2 in self.name_hit_at_last:  # 'Saint-Denis de La Réunion': a town, then its département
+            return False
+        return (head[:1].isupper() and not head.isupper() and self.norms[first - 2] not in ORGANISATION_WORDS
+                and self.norms[first - 2] not in DEPARTEMENT_WORDS and self.norms[first - 2] not in OFFICE_HEADS)
 
     def looks_like_a_person(self, first: int, last: int) -> bool:
         """'Nancy Martin', 'je m'appelle Florence': a first name, not a town."""

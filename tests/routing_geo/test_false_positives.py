@@ -100,3 +100,17 @@ def test_first_names_and_acronyms_are_not_towns(text: str) -> None:
 def test_postal_code_wins_over_a_cut_commune_name() -> None:
     areas = find_areas("38670 Chasse")  # Chasse-sur-Rhône (38), not Chasse (72)
     assert [a.code for a in areas] == ["38"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Il a voyagé en Corée du Nord.", "Mon mari est né en Irlande du Nord.", "Saint-Pierre-et-Miquelon",
+     "Saint-Vincent-et-les-Grenadines"],
+)
+def test_other_proper_names_containing_a_place(text: str) -> None:
+    assert find_areas(text) == []
+
+
+def test_town_then_its_departement() -> None:
+    areas = find_areas("J'ai quitté Lille pour Saint-Denis de La Réunion.")
+    assert [a.code for a in areas] == ["59", "974"]
