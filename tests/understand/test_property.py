@@ -8,12 +8,14 @@ corpora exist.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.explain import explain_mail
 from gateway.understand import Understood, read_mail
 from gateway.understand.limits import Limits
 
@@ -93,3 +95,13 @@ def test_mutated_mail_never_raises(seed, mutations, data):
 @given(st.binary(max_size=2000))
 def test_random_bytes_never_raise(raw):
     assert isinstance(read_mail(raw), Understood)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.sampled_from(SEEDS), mutations=st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=4), data=st.data())
+def test_explain_of_a_mutated_mail_is_printable_json(seed, mutations, data):
+    raw = bytearray(seed)
+    for mutate in mutations:
+        mutate(raw, data)
+    result = explain_mail(bytes(raw), file="x.eml", own_domain="aplus.localhost")
+    json.dumps(result, ensure_ascii=False).encode("utf-8")  # no lone surrogate anywhere
