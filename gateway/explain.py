@@ -12,8 +12,6 @@ from .understand import read_mail
 from .understand.model import Address, Understood
 
 
-
-
 def explain_mail(
     raw: bytes,
     *,

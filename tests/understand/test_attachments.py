@@ -136,7 +136,8 @@ def test_unreadable_winmail_dat_is_kept_as_is():
 def test_long_base64_looking_text_is_kept_exactly():
     """Runs lifted out before parsing (bigparts) are put back in text bodies."""
     lines = "".join(f"Ligne{i:07d}ABCDEFGHIJ\r\n" for i in range(11_000))  # 264 KB of base64 alphabet: lifted
-    raw = headers("Long", "text/plain; charset=utf-8") + b"Content-Transfer-Encoding: 7bit\r\n\r\nDebut\r\n" + lines.encode() + b"Fin\r\n"
+    head = headers("Long", "text/plain; charset=utf-8") + b"Content-Transfer-Encoding: 7bit\r\n\r\n"
+    raw = head + b"Debut\r\n" + lines.encode() + b"Fin\r\n"
     mail = read_mail(raw)
     assert mail.text == "Debut\n" + lines.replace("\r\n", "\n") + "Fin"
 

@@ -85,7 +85,8 @@ def explain(raw: bytes, **kwargs) -> dict:
 
 
 def test_new_request():
-    result = explain(fixture("mime-subject-utf8-attachments.eml").replace(b"In-Reply-To", b"X-In-Reply-To").replace(b"References", b"X-References"))
+    raw = fixture("mime-subject-utf8-attachments.eml")
+    result = explain(raw.replace(b"In-Reply-To", b"X-In-Reply-To").replace(b"References", b"X-References"))
     assert result["file"] == "mail.eml"
     assert result["kind"] == "request"
     assert result["requester"] == {"email": "marie.dupont@orange.fr", "name": "Dupont, Marie"}

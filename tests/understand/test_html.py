@@ -36,7 +36,8 @@ def test_html_kept_for_display_is_sanitised():
 
 def test_sanitise_removes_scripts_handlers_frames_and_remote_images():
     clean = sanitise_html(HOSTILE)
-    for forbidden in ("<script", "onmouseover", "onclick", "style=", "tracker.example", "cdn.example", "javascript:", "<iframe", "<form", "<input"):
+    forbidden_parts = ("<script", "onmouseover", "onclick", "style=", "tracker.example", "cdn.example")
+    for forbidden in (*forbidden_parts, "javascript:", "<iframe", "<form", "<input"):
         assert forbidden not in clean
     assert 'src="cid:img1@x"' in clean
     assert 'href="https://www.caf.fr/"' in clean
