@@ -9,6 +9,7 @@ timeout so the SMTP receiver, the processor and the delivery worker of one
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,17 +50,34 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_SQLITE_LOCKS: dict[str, threading.RLock] = {}  # one per database file, shared by its engines
+_LOCKS_GUARD = threading.Lock()
+
+
 @dataclass
 class Database:
-    """An engine and its session factory, passed explicitly to whoever needs them."""
+    """An engine and its session factory, passed explicitly to whoever needs them.
+
+    On SQLite, units of work of one process take turns on a lock before they
+    BEGIN: SQLite has a single writer and its busy handler *sleeps* (up to
+    100 ms a time) while another connection writes, which measured 8 mails/s
+    at the SMTP receiver while the processor worked. Waiting on a Python lock
+    wakes the next writer as soon as the previous one commits. Other
+    processes sharing the file still go through SQLite's busy timeout.
+    """
 
     engine: Engine
     sessions: sessionmaker[Session]
+    write_lock: threading.RLock | None = None
 
     @classmethod
     def connect(cls, url: str, **kwargs) -> "Database":
         engine = make_engine(url, **kwargs)
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        lock = None
+        if engine.dialect.name == "sqlite":
+            with _LOCKS_GUARD:
+                lock = _SQLITE_LOCKS.setdefault(str(engine.url), threading.RLock())
+        return cls(engine, sessionmaker(engine, expire_on_commit=False), lock)
 
     @property
     def is_postgres(self) -> bool:
@@ -68,7 +86,11 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back on any error."""
-        with self.sessions.begin() as session:
+        if self.write_lock is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        with self.write_lock, self.sessions.begin() as session:
             yield session
 
     def ping(self) -> None:

@@ -9,14 +9,31 @@ and the doorbell is simply absent.
 from __future__ import annotations
 
 import threading
+import time
 
 
 class Doorbell:
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._last_ring = 0.0
 
     def ring(self) -> None:
+        self._last_ring = time.monotonic()
         self._event.set()
+
+    def wait_until_quiet(self, quiet: float, longest: float) -> None:
+        """Let a burst of rings pass before working (at most ``longest`` seconds).
+
+        On SQLite the processor and the SMTP receiver share one write lock:
+        while mail is pouring in, accepting it comes first (nothing is acknowledged
+        before it is stored), processing catches up when the burst is over.
+        """
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            since = time.monotonic() - self._last_ring
+            if since >= quiet:
+                return
+            time.sleep(quiet - since)
 
     def clear(self) -> None:
         """Call before looking for work, so a ring that comes meanwhile is not missed."""

@@ -107,11 +107,13 @@ def build_mail(
     return mail
 
 
-def queue(session: Session, mail: EmailMessage, *, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail | None:
-    """Write one outbound mail unless this recipient already has it."""
-    existing = session.query(OutboundMail.id).filter_by(dedup_key=dedup_key).first()
-    if existing is not None:
-        return None
+def queue(session: Session, mail: EmailMessage, *, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail:
+    """Write one outbound mail.
+
+    ``dedup_key`` is unique in the table: the same message can never be queued
+    twice for one address; a repeat would abort the transaction, which the
+    processor retries and then quarantines, rather than send twice.
+    """
     row = OutboundMail(
         dedup_key=dedup_key,
         ticket_id=ticket.id,
@@ -162,8 +164,8 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
             attachments=files,
             reply=True,
         )
-        if queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=f"message:{message.id}:{recipient.email}"):
-            count += 1
+        queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=f"message:{message.id}:{recipient.email}")
+        count += 1
     return count
 
 
@@ -223,6 +225,6 @@ def announce_new_ticket(
                 automatic=True,
             )
             key = f"ack:{ticket.id}:{recipient.email}"
-        if queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=key):
-            count += 1
+        queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=key)
+        count += 1
     return count

@@ -21,6 +21,12 @@ from gateway.understand import read_mail
 log = logging.getLogger(__name__)
 
 
+#: On SQLite, wait for this much silence from the receiver before processing...
+RECEIVER_QUIET_SECONDS = 0.02
+#: ...but never defer processing longer than this.
+RECEIVER_PRIORITY_SECONDS = 2.0
+
+
 class LeaseLost(Exception):
     """Another worker finished this mail while we were working on it."""
 
@@ -73,9 +79,12 @@ def run_processor_loop(
     doorbell: Doorbell | None = None, delivery: Doorbell | None = None,
 ) -> None:
     """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
+    yield_to_receiver = doorbell is not None and database.write_lock is not None
     while not stop.is_set():
         if doorbell is not None:
             doorbell.clear()
+        if yield_to_receiver:
+            doorbell.wait_until_quiet(RECEIVER_QUIET_SECONDS, RECEIVER_PRIORITY_SECONDS)
         try:
             worked = process_next(database, settings)
         except Exception:

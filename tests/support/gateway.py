@@ -27,8 +27,7 @@ from tests.support.smtp_sink import SmtpSink, free_port
 
 
 def gateway_settings(settings: Settings, sink: SmtpSink, **overrides) -> Settings:
-    return replace(
-        settings,
+    values = dict(
         smtp_port=free_port(),
         delivery="relay",
         relay_host=sink.host,
@@ -37,8 +36,8 @@ def gateway_settings(settings: Settings, sink: SmtpSink, **overrides) -> Setting
         poll_interval=0.02,
         retry_base_seconds=0.2,
         retry_max_seconds=1.0,
-        **overrides,
     )
+    return replace(settings, **{**values, **overrides})
 
 
 def add_group(session, name: str, organisation: str | None, areas: list[str], agents: list[tuple[str, str, str]],

@@ -27,6 +27,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    arrived: float = 0.0  # time.monotonic() when the sink took it
 
     @property
     def message(self) -> EmailMessage:
@@ -47,7 +48,8 @@ class SinkHandler:
             self.refused += 1
             return self.refuse_with
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
+                                          time.monotonic()))
         return "250 2.0.0 OK"
 
 
