@@ -1,0 +1,36 @@
+"""A mail the processor cannot handle is retried, then quarantined with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from gateway import spool
+from gateway.models import InboundMail, Ticket
+from gateway.processor import drain
+from tests.support.gateway import request_mail
+
+
+def test_a_failing_mail_is_retried_then_quarantined_and_can_be_requeued(database, settings):
+    settings = replace(settings, process_max_attempts=3, retry_base_seconds=0.0)
+    settings.data_dir.mkdir(parents=True)
+    settings.attachments_dir.write_text("a file where the attachment folder should be")
+    mail = request_mail()
+    mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="avis.pdf")
+    spool.enqueue(database, mail.as_bytes(), rcpt_tos=[settings.address])
+
+    drain(database, settings)
+    with database.begin() as session:
+        row = session.scalars(select(InboundMail)).one()
+        assert (row.state, row.attempts) == ("quarantined", 3)
+        assert "NotADirectoryError" in row.error or "FileExistsError" in row.error
+        assert session.scalars(select(Ticket)).all() == []  # nothing half-done
+        inbound_id = row.id
+
+    settings.attachments_dir.unlink()  # the fault is repaired
+    spool.requeue(database, inbound_id)
+    drain(database, settings)
+    with database.begin() as session:
+        assert session.get(InboundMail, inbound_id).state == "done"
+        assert len(session.scalars(select(Ticket)).all()) == 1
