@@ -28,7 +28,9 @@ Rules (each one keeps a class of false positives out):
   ("jabite au port"). Names of two letters or fewer always need title case
   and context.
 * Other single-word names need a place context, unless capitalised and over
-  10,000 people, or over 50,000 people in any case ("marseille"). Names of two
+  20,000 people, or over 50,000 people in any case ("marseille"). An office
+  before the name ("CAF Créteil", "France Services Bondy") and the date line of
+  a letter ("Montreuil, le 3 avril 2024") are place contexts too. Names of two
   words or more ("saint etienne", "aix en provence") count as written, unless
   all their words are common ("Bourg-la-Reine": capital or context needed).
 * Former communes ("Évry", now Évry-Courcouronnes) compete with communes by
@@ -491,13 +493,18 @@ class _Scan:
                 return self.raws[i][:1].isupper()
         return self.raws[first][:1].isupper()
 
-    def has_context(self, first: int, last: int, extra: frozenset[str] = frozenset()) -> bool:
+    def has_context(self, first: int, last: int, extra: frozenset[str] = frozenset(), offices: bool = True) -> bool:
         before = self.prev(first)
         if before in PLACE_CONTEXT or before in extra:
+            return True
+        if offices and (before in ORGANISATION_WORDS or before in OFFICE_HEADS):  # 'CAF Créteil'
             return True
         if before.isdigit() and len(before) == 5:  # a postal code, even a CEDEX one missing from La Poste's table
             return True
         after = self.next(last)
+        if after == "le" and self.gap_after(last).strip() == "," and self.next(last, 2)[:1].isdigit():
+            return True  # the date line of a letter: 'Montreuil, le 3 avril 2024'
+
         if not after or _looks_like_phone_or_date(self, last + 1):
             return False
         if after.isdigit() and len(after) == 5:
@@ -569,7 +576,9 @@ class _Scan:
         words = info.content_words
         dep = info.departement
         if dep is not None:
-            context = self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT) and not self.inside_proper_name(first)
+            # No office context here: 'l'hôpital Nord de Marseille' is not the Nord.
+            context = (self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT, offices=False)
+                       and not self.inside_proper_name(first))
             overseas = dep.code.startswith("97") and (not dep.common or self.lowercase_overseas(first, last, context))
             if overseas or self.passes_gate(dep.common, words, capitalised, context, 0, True):
                 reason = "overseas-name" if dep.code.startswith("97") else "departement-name"
@@ -653,7 +662,7 @@ class _Scan:
             return True
         if departement:
             return context
-        return context or (capitalised and population >= 10_000) or population >= 50_000
+        return context or (capitalised and population >= 20_000) or population >= 50_000
 
     def add_name_hit(self, first: int, last: int, places: list[Place], reason: str, weight: float) -> None:
         candidates: dict[str, int] = {}

@@ -211,3 +211,12 @@ def test_office_followed_by_its_departement_number(text: str, expected: str) -> 
 @pytest.mark.parametrize("text", ["la CAF 13 mars", "CPAM 75 euros", "CAF 2024"])
 def test_office_followed_by_a_date_or_amount(text: str) -> None:
     assert find_areas(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("CAF Créteil", ["94"]), ("France Services Bondy", ["93"]), ("Bondy, le 3 avril 2024", ["93"]),
+     ("l'hôpital Nord de Marseille", ["13"])],
+)
+def test_offices_and_letter_date_lines(text: str, expected: list[str]) -> None:
+    assert [a.code for a in find_areas(text)] == expected
