@@ -114,7 +114,12 @@ def _bodies(parts: MailParts, limits: Limits) -> tuple[str, str | None]:
         body = parts.tnef_bodies[0]
         text = html_to_text(body, limits) if "<" in body else _normalise_newlines(body)
     html = sanitise_html(joined_html) if joined_html.strip() else None
-    return text.rstrip(), html
+    return _without_nul(text).rstrip(), _without_nul(html) if html is not None else None
+
+
+def _without_nul(text: str) -> str:
+    """NUL bytes carry no meaning in a mail and PostgreSQL text refuses them."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _normalise_newlines(text: str) -> str:

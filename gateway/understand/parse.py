@@ -51,7 +51,7 @@ CHARSET_ALIASES = {
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*?)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
-_MSG_ID = re.compile(r"<[^<>\s]+>")
+_MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
@@ -276,7 +276,7 @@ def parse_addresses(raw_value: str) -> list[Address]:
         pairs = []
     found: list[Address] = []
     for name, address in pairs:
-        address = address.strip().strip("<>").lower()
+        address = "".join(ch for ch in address if ch > " " and ch != "\x7f").strip("<>").lower()
         if not address or "@" not in address:
             continue
         found.append(Address(address, " ".join(decode_header_value(name).split()).strip("\"' ")))

@@ -112,6 +112,14 @@ def test_malformed_mail_never_raises(raw):
     assert isinstance(read_mail(raw), Understood)
 
 
+def test_nul_bytes_are_dropped_from_text_and_addresses():
+    raw = b"From: Nul <nu\x00l@example.fr>\r\nSubject: a\x00b\r\n\r\nCorps\x00 avec NUL\r\n"
+    mail = read_mail(raw)
+    assert mail.text == "Corps avec NUL"
+    assert mail.subject == "ab"
+    assert mail.sender is not None and mail.sender.email == "nul@example.fr"
+
+
 def test_non_bytes_input_never_raises():
     assert isinstance(read_mail("Subject: str input\r\n\r\nCorps"), Understood)  # type: ignore[arg-type]
     assert isinstance(read_mail(None), Understood)  # type: ignore[arg-type]

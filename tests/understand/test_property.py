@@ -104,4 +104,6 @@ def test_explain_of_a_mutated_mail_is_printable_json(seed, mutations, data):
     for mutate in mutations:
         mutate(raw, data)
     result = explain_mail(bytes(raw), file="x.eml", own_domain="aplus.localhost")
-    json.dumps(result, ensure_ascii=False).encode("utf-8")  # no lone surrogate anywhere
+    printed = json.dumps(result, ensure_ascii=False)
+    printed.encode("utf-8")  # no lone surrogate anywhere
+    assert "\\u0000" not in printed  # nor NUL, which PostgreSQL text refuses
