@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.models import Group
+from gateway.models import Group, Organisation
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ def route_request(
     from routing.classify import classify
     from routing.directory import select_groups
 
-    decision = classify(text, subject=subject, sender=sender, aidant_signature=aidant_signature)
+    decision = classify(text, subject=subject, sender=sender, aidant_signature=aidant_signature,
+                        catalog=catalog_with_overrides(session))
     selection = select_groups(session, decision, default_group=settings.default_group)
     groups = list(selection.groups)
     if not groups:
@@ -50,6 +51,26 @@ def route_request(
         reasons_by_group=_reasons_by_group(groups, decision, selection),
         record={"decision": decision.to_dict(), "selection": selection.to_dict()},
     )
+
+
+_OVERRIDDEN: dict[tuple, object] = {}  # catalog per set of database aliases: its matcher is built once
+
+
+def catalog_with_overrides(session: Session):
+    """The catalog file, plus the aliases the national team added in the database."""
+    from routing.catalog import load_catalog
+
+    rows = tuple(session.execute(
+        select(Organisation.code, Organisation.aliases).where(Organisation.aliases != "").order_by(Organisation.code)
+    ))
+    if not rows:
+        return load_catalog()
+    if rows not in _OVERRIDDEN:
+        _OVERRIDDEN.clear()
+        _OVERRIDDEN[rows] = load_catalog().with_overrides(
+            [{"code": code, "aliases": [a.strip() for a in aliases.splitlines() if a.strip()]} for code, aliases in rows]
+        )
+    return _OVERRIDDEN[rows]
 
 
 def _default_groups(session: Session, settings: Settings) -> list[Group]:

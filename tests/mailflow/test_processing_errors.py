@@ -34,3 +34,27 @@ def test_a_failing_mail_is_retried_then_quarantined_and_can_be_requeued(database
     with database.begin() as session:
         assert session.get(InboundMail, inbound_id).state == "done"
         assert len(session.scalars(select(Ticket)).all()) == 1
+
+
+def test_aliases_added_in_the_database_route_requests(database, settings):
+    """The national team can teach the classifier a local name without a release."""
+    from gateway.processor import drain
+    from gateway.models import Organisation
+    from tests.support.gateway import add_group
+
+    with database.begin() as session:
+        add_group(session, "CAF 13", "CAF", ["13"], [("Awa", "Diallo", "awa.diallo@caf13.example")])
+        add_group(session, settings.default_group, None, [], [("Nina", "Roux", "nina.roux@aplus.example")], triage=True)
+    text = "Bonjour, la Maison Bleue de Marseille 13001 ne me répond plus depuis deux mois pour mon dossier."
+    spool.enqueue(database, request_mail(subject="Aide", text=text).as_bytes(), rcpt_tos=[settings.address])
+    drain(database, settings)
+    with database.begin() as session:
+        session.scalars(select(Organisation).where(Organisation.code == "CAF")).one().aliases = "maison bleue"
+    spool.enqueue(database, request_mail(sender="autre@example.org", subject="Aide", text=text).as_bytes(),
+                  rcpt_tos=[settings.address])
+    drain(database, settings)
+    with database.begin() as session:
+        first, second = session.scalars(select(Ticket).order_by(Ticket.id)).all()
+        groups = [sorted(p.organisation_label for p in t.participants if p.role == "agent") for t in (first, second)]
+    assert groups[0] == [settings.default_group]
+    assert groups[1] == ["CAF 13"]
