@@ -67,7 +67,9 @@ Rules (each one keeps a class of false positives out):
   of 20,000 people or more, right after a place preposition or a verb of
   residence: "commune-fuzzy", weight 0.5.
 * A place said to be the current one ("enfin Strasbourg maintenant",
-  "actuellement à Nantes") gets a "current-place" evidence (weight 0.3).
+  "actuellement à Nantes") gets a "current-place" evidence (weight 0.3); a
+  place the person takes back ("Colmar... enfin Strasbourg", "Lyon, pardon,
+  Lille") is dropped.
 * Places after the closing formula ("Cordialement", "Bien à vous", "--") are
   often the sender's organisation: their weight is multiplied by 0.6.
 
@@ -183,6 +185,7 @@ W_DEPARTEMENT, W_COMMUNE, W_COMMUNE_SMALL, W_HOMONYM_CONTEXT, W_HOMONYM_POPULATI
 W_MOVE = 0.25
 W_CURRENT = 0.3
 NOW_WORDS = frozenset({"maintenant", "actuellement", "desormais", "aujourd", "dorenavant"})
+RETRACTION_WORDS = frozenset({"enfin", "pardon", "plutot", "euh", "non"})
 CORRECTION_WORDS = frozenset({"enfin", "plutot", "pardon", "maintenant", "actuellement", "desormais"})
 W_FUZZY = 0.5
 FUZZY_MIN_LENGTH, FUZZY_MIN_POPULATION, SILENT_LETTER_MIN_LENGTH = 6, 20_000, 4
@@ -832,7 +835,20 @@ class _Scan:
         return previous[:1].isupper() and not previous.isdigit()
 
     # -- resolution
+    def drop_retracted(self) -> None:
+        """'J'habite Colmar... enfin Strasbourg': the person corrects themself; Colmar is withdrawn."""
+        for hit in list(self.hits):
+            k = hit.first - 1
+            if hit.kind != "name" or k < 1 or self.norms[k] not in RETRACTION_WORDS:
+                continue
+            for j in (k - 1, k - 2):
+                retracted = self.name_hit_at_last.get(j)
+                if retracted is not None and retracted in self.hits and retracted is not hit:
+                    self.hits.remove(retracted)
+                    break
+
     def resolve(self) -> dict[str, list[Evidence]]:
+        self.drop_retracted()
         evidence: dict[str, list[Evidence]] = defaultdict(list)
         sure = [h for h in self.hits if len(h.candidates) == 1]
         for hit in sorted(self.hits, key=lambda h: h.start):

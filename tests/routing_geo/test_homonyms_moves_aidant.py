@@ -109,7 +109,8 @@ def test_former_then_current_place_is_a_move(text: str, expected: list[str]) -> 
     assert [a.code for a in find_areas(text)] == expected
 
 
-def test_corrected_place_comes_first() -> None:
+def test_a_place_taken_back_is_dropped() -> None:
     areas = find_areas("J'habite Colmar... enfin Strasbourg maintenant.")
-    assert [a.code for a in areas] == ["67", "68"]
+    assert [a.code for a in areas] == ["67"]
     assert "current-place" in [e.reason for e in areas[0].evidence]
+    assert [a.code for a in find_areas("J'habite Lyon, pardon, Lille.")] == ["59"]
