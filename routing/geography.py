@@ -66,6 +66,10 @@ Rules (each one keeps a class of false positives out):
 * Misspelt towns ("jabite a strasbour", "toulouze"): one edit away from a town
   of 20,000 people or more, right after a place preposition or a verb of
   residence: "commune-fuzzy", weight 0.5.
+* The person's home counts more than other places: a verb of residence before
+  the place ("je vis à Lyon") adds a "residence" evidence (weight 0.2); a
+  birthplace or origin ("né à Paris", "originaire du Nord") becomes
+  "birthplace" with 0.4 of its weight.
 * A place said to be the current one ("enfin Strasbourg maintenant",
   "actuellement à Nantes") gets a "current-place" evidence (weight 0.3); a
   place the person takes back ("Colmar... enfin Strasbourg", "Lyon, pardon,
@@ -168,7 +172,7 @@ ORGANISATION_WORDS = frozenset({"caf", "cpam", "mdph", "msa", "carsat", "urssaf"
                                 "cd", "ccas", "cram", "ars", "ameli", "pmi", "ase", "sdis", "tribunal", "tj"})
 FORMER_RESIDENCE_VERBS = frozenset({"habitais", "habitait", "habitions", "habitiez", "habitaient", "vivais", "vivait",
                                     "vivions", "residais", "residait", "etais", "etait", "jhabitais", "jabitais"})
-CUE_REASONS = frozenset({"move-origin", "move-destination", "current-place"})
+CUE_REASONS = frozenset({"move-origin", "move-destination", "current-place", "residence"})
 OFFICE_HEADS = frozenset({"conseil", "caisse", "mairie", "prefecture", "maison", "direction", "agence", "centre",
                           "hopital", "tribunal", "services", "service", "region", "ville", "commune"})
 ORIGIN_MARKERS = frozenset({"de", "du", "d", "depuis", "quitte", "quitter", "quittee"})
@@ -184,6 +188,9 @@ W_POSTAL_CONFIRMED, W_POSTAL, W_ARRONDISSEMENT = 1.0, 0.8, 1.0
 W_DEPARTEMENT, W_COMMUNE, W_COMMUNE_SMALL, W_HOMONYM_CONTEXT, W_HOMONYM_POPULATION, W_SHORT = 0.9, 0.8, 0.7, 0.7, 0.5, 0.6
 W_MOVE = 0.25
 W_CURRENT = 0.3
+W_RESIDENCE = 0.2
+BIRTHPLACE_FACTOR = 0.4
+BIRTH_WORDS = frozenset({"ne", "nee", "nes", "nees", "naissance", "originaire", "originaires", "natif", "native"})
 NOW_WORDS = frozenset({"maintenant", "actuellement", "desormais", "aujourd", "dorenavant"})
 RETRACTION_WORDS = frozenset({"enfin", "pardon", "plutot", "euh", "non"})
 CORRECTION_WORDS = frozenset({"enfin", "plutot", "pardon", "maintenant", "actuellement", "desormais"})
@@ -631,6 +638,8 @@ class _Scan:
         head = self.raws[first - 2] if first >= 2 else ""
         if first - 2 in self.name_hit_at_last:  # 'Saint-Denis de La Réunion': a town, then its département
             return False
+        if first == 2 or not SENTENCE_BREAKS.isdisjoint(self.gap_before(first - 2)) or ":" in self.gap_before(first - 2):
+            return False  # 'Originaire du Nord, ...': a capital that only starts the sentence
         return (head[:1].isupper() and not head.isupper() and self.norms[first - 2] not in ORGANISATION_WORDS
                 and self.norms[first - 2] not in DEPARTEMENT_WORDS and self.norms[first - 2] not in OFFICE_HEADS)
 
@@ -855,17 +864,42 @@ class _Scan:
             text = self.text[hit.start:hit.end]
             if len(hit.candidates) == 1:
                 (code,) = hit.candidates
-                evidence[code].append(Evidence(text, hit.start, hit.end, hit.reason, hit.weight))
-                continue
-            code, reason, weight = self.choose_homonym(hit, sure)
+                reason, weight = hit.reason, hit.weight
+            else:
+                code, reason, weight = self.choose_homonym(hit, sure)
+            if self.is_birthplace(hit):
+                reason, weight = "birthplace", round(weight * BIRTHPLACE_FACTOR, 3)
             evidence[code].append(Evidence(text, hit.start, hit.end, reason, weight))
         for hit in self.hits:
-            cue = self.current_place_cue(hit)
-            if cue is not None:
-                code = next(code for code, items in evidence.items() if any(e.start == hit.start for e in items))
-                evidence[code].append(Evidence(self.raws[cue], self.starts[cue], self.ends[cue], "current-place",
-                                               W_CURRENT))
+            code = None
+            for reason, weight, cue in (("current-place", W_CURRENT, self.current_place_cue(hit)),
+                                        ("residence", W_RESIDENCE, self.residence_cue(hit))):
+                if cue is None:
+                    continue
+                code = code or next(c for c, items in evidence.items() if any(e.start == hit.start for e in items))
+                evidence[code].append(Evidence(self.raws[cue], self.starts[cue], self.ends[cue], reason, weight))
         return evidence
+
+    def residence_cue(self, hit: Hit) -> int | None:
+        """'je vis à Lyon', 'j'habite Marseille': the verb that makes the place the person's home."""
+        if hit.kind not in ("name", "arrondissement", "fuzzy"):
+            return None
+        k = hit.first - 1
+        if k >= 1 and self.norms[k] in ARTICLES:
+            k -= 1
+        if k >= 1 and self.norms[k] in PLACE_PREPOSITIONS:
+            k -= 1
+        word = self.norms[k] if k >= 0 else ""
+        return k if word in RESIDENCE_VERBS and word not in FORMER_RESIDENCE_VERBS else None
+
+    def is_birthplace(self, hit: Hit) -> bool:
+        """'Né à Paris', 'originaire du Nord': where the person comes from, not where they live."""
+        k = hit.first - 1
+        if k >= 1 and self.norms[k] in ARTICLES:
+            k -= 1
+        if k >= 1 and self.norms[k] in PLACE_PREPOSITIONS | {"de", "du", "d"}:
+            k -= 1
+        return k >= 0 and self.norms[k] in BIRTH_WORDS
 
     def current_place_cue(self, hit: Hit) -> int | None:
         """'J'habite Colmar... enfin Strasbourg maintenant': the place said to be the current one."""
@@ -1014,7 +1048,9 @@ class _Scan:
             return (-sum(e.weight for e in evidence[code]), first_seen)
 
         ordered = sorted(evidence, key=rank)
-        return [AreaMatch(code, sorted(evidence[code], key=lambda e: e.start), role) for code in ordered]
+        # Place evidence first (in text order), then the cues that weigh on it (residence, move, ...).
+        return [AreaMatch(code, sorted(evidence[code], key=lambda e: (e.reason in CUE_REASONS, e.start)), role)
+                for code in ordered]
 
 
 def _areas_in(text: str, role: str) -> list[AreaMatch]:

@@ -147,7 +147,7 @@ def test_evidence_offsets_point_at_the_matched_text() -> None:
 def test_areas_are_ordered_by_evidence_weight() -> None:
     areas = find_areas("Née à Valence, j'habite 12 rue Victor Hugo, 93100 Montreuil.")
     assert [a.code for a in areas] == ["93", "26"]
-    assert areas[1].evidence[0].reason == "commune-homonym-by-population"
+    assert areas[1].evidence[0].reason == "birthplace"  # Valence (26, most populous), where she was born
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def test_homonym_without_context_goes_to_the_most_populous() -> None:
 def test_longest_name_wins() -> None:
     areas = find_areas("Je vis en Seine-Saint-Denis.")
     assert [a.code for a in areas] == ["93"]
-    assert [e.reason for e in areas[0].evidence] == ["departement-name"]
+    assert [e.reason for e in areas[0].evidence] == ["departement-name", "residence"]
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,18 @@ def test_a_place_taken_back_is_dropped() -> None:
     assert [a.code for a in areas] == ["67"]
     assert "current-place" in [e.reason for e in areas[0].evidence]
     assert [a.code for a in find_areas("J'habite Lyon, pardon, Lille.")] == ["59"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Né à Paris, je vis à Lyon.", ["69", "75"]),
+        ("Je suis née en Guadeloupe et j'habite à Créteil.", ["94", "971"]),
+        ("Originaire du Nord, j'habite Toulouse.", ["31", "59"]),
+    ],
+)
+def test_home_before_birthplace(text: str, expected: list[str]) -> None:
+    areas = find_areas(text)
+    assert [a.code for a in areas] == expected
+    assert areas[1].evidence[0].reason == "birthplace"
+    assert "residence" in [e.reason for e in areas[0].evidence]
