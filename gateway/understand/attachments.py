@@ -13,8 +13,10 @@ with 10,000 parts or 200 nested multiparts costs bounded work.
 
 from __future__ import annotations
 
+import binascii
 import mimetypes
 import os
+import quopri
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -212,10 +214,9 @@ class PartWalker:
 
     def _attach_message(self, part: Message, payload: object, found: MailParts) -> None:
         inner = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
-        if inner is None:
-            data = self._payload(part, "message/rfc822")
-            if data:
-                self._add_attachment(found, _filename(part), "message/rfc822", data, None, "attachment", True)
+        encoding = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+        if inner is None or encoding in ("base64", "quoted-printable"):
+            self._attach_encoded_message(part, inner, encoding, found)
             return
         found.messages.append(inner)  # a forward can be built even when the whole is too big to keep
         regenerated = message_bytes(inner)
@@ -223,6 +224,29 @@ class PartWalker:
             return
         data = self.lifted.restore_bytes(regenerated)
         self.budget.bytes_kept += len(data)
+        self._add_message_attachment(part, inner, data, found)
+
+    def _attach_encoded_message(self, part: Message, inner: Message | None, encoding: str, found: MailParts) -> None:
+        """An attached mail sent base64 or quoted-printable (RFC 2046 forbids it, clients do it)."""
+        if inner is None:
+            data = self._payload(part, "message/rfc822")
+        else:  # the parser read the encoded text as a headerless message: decode that text
+            encoded = self.lifted.restore_bytes(message_bytes(inner))
+            if not self._fits(len(encoded) * 3 // 4, "message/rfc822", True):
+                return
+            try:
+                data = binascii.a2b_base64(encoded) if encoding == "base64" else quopri.decodestring(encoded)
+            except (binascii.Error, ValueError):
+                self.defects.append("attached message: broken base64, kept as it came")
+                data = encoded
+            self.budget.bytes_kept += len(data)
+        if not data:
+            return
+        parsed = _parse_attached(data)
+        found.messages.append(parsed)
+        self._add_message_attachment(part, parsed, data, found)
+
+    def _add_message_attachment(self, part: Message, inner: Message, data: bytes, found: MailParts) -> None:
         subject = decode_header_value(str(inner.get("subject", "") or ""))
         filename = _filename(part) or (f"{subject[:100]}.eml" if subject.strip() else None)
         self._add_attachment(found, filename, "message/rfc822", data, None, "attachment", True)
@@ -252,6 +276,16 @@ class PartWalker:
         return True
 
 
+def _parse_attached(data: bytes) -> Message:
+    import email
+    import email.policy
+
+    try:
+        return email.message_from_bytes(data, policy=email.policy.default)
+    except Exception:
+        return email.message_from_bytes(data, policy=email.policy.compat32)
+
+
 def message_bytes(message: Message) -> bytes:
     """Bytes of an attached message, regenerated (lenient policy when needed)."""
     import email.policy
@@ -268,11 +302,15 @@ def message_bytes(message: Message) -> bytes:
 # --- part metadata, each read defensively -----------------------------------
 
 
+_MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+
+
 def _content_type(part: Message) -> str:
     try:
-        return part.get_content_type().lower()
+        value = part.get_content_type().strip().lower()
     except Exception:
         return "application/octet-stream"
+    return value if _MIME_TYPE.fullmatch(value) else "application/octet-stream"
 
 
 def _disposition(part: Message) -> str | None:

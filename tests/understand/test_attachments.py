@@ -157,3 +157,19 @@ def test_big_attachment_inside_an_attached_mail_is_exact():
     assert mail.forwarded is not None
     [original] = mail.forwarded.attachments
     assert original.content == content and original.filename == "releve.bin"
+
+
+def test_base64_encoded_attached_message_is_read_too():
+    inner = fixture("mime-subject-latin1.eml")
+    raw = (
+        headers("TR: Dossier RSA", "multipart/mixed; boundary=OUT")
+        + b"\r\n--OUT\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(inner)
+        + b"\r\n--OUT--\r\n"
+    )
+    mail = read_mail(raw)
+    [attached] = mail.attachments
+    assert attached.is_message and attached.content == inner
+    assert mail.forwarded is not None and mail.forwarded.sender is not None
+    assert mail.forwarded.sender.email == "francois.perez@example.fr"
+    assert mail.forwarded.subject == "Dossier RSA bloqué après déménagement"
