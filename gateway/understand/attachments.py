@@ -358,8 +358,8 @@ def _content_id(part: Message) -> str | None:
         value = part.get("content-id")
     except Exception:
         return None
-    cleaned = str(value or "").strip().strip("<>").strip()
-    return cleaned or None
+    cleaned = "".join(ch for ch in str(value or "") if ch > " " and ch != "\x7f").strip("<>")
+    return cleaned[:250] or None
 
 
 def _is_body(content_type: str, disposition: str | None, filename: str | None) -> bool:
