@@ -258,7 +258,7 @@ def _decode_word(match: re.Match[str], defects: list[str] | None, name: str) -> 
     except (binascii.Error, ValueError):
         if defects is not None:
             defects.append(f"{name}: broken encoded word")
-        return match.group(0)
+        return decode_8bit(match.group(0))
     return decode_bytes(data, charset, defects, name)
 
 

@@ -86,6 +86,8 @@ def test_encoded_words_with_unknown_or_wrong_charset_never_raise():
     assert decode_header_value("=?iso-8859-1*fr?q?R=E9ponse?= automatique") == "Réponse automatique"
     assert decode_header_value("=?utf-8?q?a?= =?utf-8?q?b?=") == "ab"  # whitespace between words dropped
     assert decode_header_value("bell\x07 here") == "bell here"
+    broken = decode_header_value("=?UTF-8?B?\udc80QUJD?= suite")  # 8-bit byte inside a base64 word
+    assert broken.endswith(" suite") and not any("\udc80" <= ch <= "\udcff" for ch in broken)
 
 
 def test_addresses_lower_cased_with_decoded_names():
