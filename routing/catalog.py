@@ -3,7 +3,7 @@
 The catalog is data (``routing/data/organisations.toml``) so that the national
 team can read and amend it without touching the classifier; the database can add
 aliases on top (:meth:`Catalog.with_overrides`). This module only loads and
-indexes it; deciding is ``routing/classify.py``'s job.
+indexes it; deciding is ``routing/classify/``'s job.
 """
 
 from __future__ import annotations
