@@ -97,6 +97,9 @@ def run(ctx: click.Context) -> None:
 
     from gateway.doorbell import Doorbell
 
+    from gateway.routing_step import warm_up
+
+    warm_up()  # before the first mail is accepted, not during it
     stop = threading.Event()
     inbound, outbound = Doorbell(), Doorbell()
     controller = GatewayController(database, settings, doorbell=inbound)

@@ -10,16 +10,32 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 
 class Doorbell:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._last_ring = 0.0
+        self._arriving = 0
+        self._count_lock = threading.Lock()
 
     def ring(self) -> None:
         self._last_ring = time.monotonic()
         self._event.set()
+
+    @contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around the storing of one incoming mail: ring when it is stored."""
+        with self._count_lock:
+            self._arriving += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self._arriving -= 1
+            self.ring()
 
     def wait_until_quiet(self, quiet: float, longest: float) -> None:
         """Let a burst of rings pass before working (at most ``longest`` seconds).
@@ -31,9 +47,9 @@ class Doorbell:
         deadline = time.monotonic() + longest
         while time.monotonic() < deadline:
             since = time.monotonic() - self._last_ring
-            if since >= quiet:
+            if self._arriving == 0 and since >= quiet:
                 return
-            time.sleep(quiet - since)
+            time.sleep(max(quiet - since, quiet / 4))
 
     def clear(self) -> None:
         """Call before looking for work, so a ring that comes meanwhile is not missed."""

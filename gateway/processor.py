@@ -16,6 +16,7 @@ from gateway.config import Settings
 from gateway.conversation import handle
 from gateway.db import Database
 from gateway.doorbell import Doorbell, idle
+from gateway.routing_step import warm_up
 from gateway.understand import read_mail
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def run_processor_loop(
     doorbell: Doorbell | None = None, delivery: Doorbell | None = None,
 ) -> None:
     """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
+    warm_up()
     yield_to_receiver = doorbell is not None and database.write_lock is not None
     while not stop.is_set():
         if doorbell is not None:

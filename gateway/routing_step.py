@@ -53,6 +53,17 @@ def route_request(
     )
 
 
+def warm_up() -> None:
+    """Load the catalog and the geography tables (about a second) before the first mail.
+
+    Otherwise the first request pays for it inside its processing transaction,
+    holding SQLite's write lock while the SMTP receiver waits.
+    """
+    from routing.classify import classify
+
+    classify("Mon RSA est bloqué à la CAF de Marseille (13001).", subject="préchauffage")
+
+
 _OVERRIDDEN: dict[tuple, object] = {}  # catalog per set of database aliases: its matcher is built once
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import nullcontext
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -77,21 +78,20 @@ class GatewayHandler:
         if len(raw) > self.settings.max_message_bytes:
             return too_big_reply(self.settings.max_message_bytes)
         peer = str(session.peer[0]) if session.peer else ""
-        try:
-            spool_id = await asyncio.to_thread(
-                spool.enqueue,
-                self.database,
-                raw,
-                mail_from=envelope.mail_from or "",
-                rcpt_tos=list(envelope.rcpt_tos),
-                source=self.source,
-                peer=peer,
-            )
-        except Exception:
-            log.exception("could not spool a mail; answering 451 so the sender retries")
-            return TEMPORARY_FAILURE
-        if self.doorbell is not None:
-            self.doorbell.ring()
+        with self.doorbell.arriving() if self.doorbell else nullcontext():
+            try:
+                spool_id = await asyncio.to_thread(
+                    spool.enqueue,
+                    self.database,
+                    raw,
+                    mail_from=envelope.mail_from or "",
+                    rcpt_tos=list(envelope.rcpt_tos),
+                    source=self.source,
+                    peer=peer,
+                )
+            except Exception:
+                log.exception("could not spool a mail; answering 451 so the sender retries")
+                return TEMPORARY_FAILURE
         return accepted_reply(spool_id)
 
 

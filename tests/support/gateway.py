@@ -21,6 +21,7 @@ from gateway.doorbell import Doorbell
 from gateway.models import Agent, Area, Group, InboundMail, Membership, Organisation, OutboundMail, Ticket
 from gateway.outbox import run_delivery_loop
 from gateway.processor import run_processor_loop
+from gateway.routing_step import warm_up
 from gateway.smtp import GatewayController
 from gateway.transports import RelayTransport
 from tests.support.smtp_sink import SmtpSink, free_port
@@ -87,6 +88,7 @@ class GatewayHarness:
         self.threads: list[threading.Thread] = []
 
     def start(self, *, processor: bool = True, delivery: bool = True) -> "GatewayHarness":
+        warm_up()  # as ``aplus run`` does before it accepts mail
         self.controller.start()
         if processor:
             self._thread(run_processor_loop, self.database, self.settings, self.stop_event,
