@@ -35,11 +35,16 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; foreign keys are off by default."""
+    """WAL lets readers run beside the writer; foreign keys are off by default.
+
+    ``synchronous=FULL`` syncs the log at every commit: a mail acknowledged
+    with 250 survives a power cut, not only a crash of the process (with
+    NORMAL, WAL commits may roll back after a power loss).
+    """
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

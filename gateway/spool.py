@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db import Database, claim
@@ -39,8 +39,13 @@ def enqueue(
     source: str = "smtp",
     peer: str = "",
 ) -> int:
-    """Commit one received mail and return its spool id. Raises when the database is down."""
-    row = InboundMail(
+    """Commit one received mail and return its spool id. Raises when the database is down.
+
+    A single INSERT ... RETURNING, without the ORM's unit of work: this runs
+    once per accepted mail, on the path the sender is waiting on.
+    """
+    now = utcnow()
+    statement = insert(InboundMail).values(
         raw=raw,
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
@@ -48,11 +53,15 @@ def enqueue(
         rcpt_tos="\n".join(rcpt_tos),
         source=source,
         peer=peer,
-    )
+        received_at=now,
+        next_attempt_at=now,
+        state="queued",
+        attempts=0,
+        error="",
+        outcome="",
+    ).returning(InboundMail.id)
     with database.begin() as session:
-        session.add(row)
-        session.flush()
-        return row.id
+        return session.execute(statement).scalar_one()
 
 
 def claim_next(database: Database, *, lease_seconds: float, now: datetime | None = None) -> Lease | None:
