@@ -101,7 +101,7 @@ def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail
             f"Trop de nouvelles demandes de {mail.sender.email} en une heure (limite {settings.sender_hourly_limit}).",
             "sender rate limit",
         )
-    requester, aidant, text, subject, note = _who_and_what(mail)
+    requester, aidant, text, subject, note = who_and_what(mail)
     ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new")
     if aidant is not None and requester == aidant:
         aidant = None
@@ -136,7 +136,7 @@ def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail
     return done(f"opened ticket {ticket.reference} ({sent} mails queued)", ticket)
 
 
-def _who_and_what(mail: Understood) -> tuple[Address, Address | None, str, str, str]:
+def who_and_what(mail: Understood) -> tuple[Address, Address | None, str, str, str]:
     """(requester, aidant, request text, subject, aidant's note) — forwards change who is who."""
     forwarded = mail.forwarded
     if forwarded is not None and forwarded.sender is not None:
@@ -148,11 +148,15 @@ def _who_and_what(mail: Understood) -> tuple[Address, Address | None, str, str, 
 
 
 def _route(session: Session, settings: Settings, mail: Understood, text: str, subject: str) -> Routed:
-    signature = "\n".join(part for part in (mail.forwarder_note, mail.elided) if part)
     return route_request(
         session, settings, text=text, subject=subject,
-        sender=mail.sender.email if mail.sender else None, aidant_signature=signature or None,
+        sender=mail.sender.email if mail.sender else None, aidant_signature=aidant_signature(mail),
     )
+
+
+def aidant_signature(mail: Understood) -> str | None:
+    """Where an aidant's signature can be: their note above a forward, or what trimming cut."""
+    return "\n".join(part for part in (mail.forwarder_note, mail.elided) if part) or None
 
 
 def _add_agents(session: Session, settings: Settings, ticket: Ticket, routed: Routed) -> None:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 from gateway.config import Settings
 from gateway.db import Database
-from gateway.explain import explain_mail
+from gateway.explain import explain_understood
 from gateway.understand import read_mail
 
 
@@ -29,21 +29,21 @@ def explain_path(paths: tuple[Path, ...], settings: Settings, database: Database
         understood = read_mail(raw, own_domain=settings.domain)
         routing = routing_of(understood) if understood.automatic.kind == "human" else None
         thread = thread_of(understood, settings, database) if database is not None else None
-        result = explain_mail(raw, file=str(path), own_domain=settings.domain, routing=routing, thread=thread)
+        result = explain_understood(understood, file=str(path), routing=routing, thread=thread)
         if thread and thread.get("ticket") and result.get("kind") in ("request", "forward"):
             result["kind"] = "reply"
         yield result
 
 
 def routing_of(understood) -> dict | None:
+    """The classifier's decision on the same text the processor would route."""
+    from gateway.conversation import aidant_signature, who_and_what
     from routing.classify import classify
 
-    forwarded = understood.forwarded
-    text = forwarded.text if forwarded and forwarded.sender else (understood.trimmed or understood.text)
-    subject = forwarded.subject if forwarded and forwarded.subject else understood.subject
-    signature = "\n".join(p for p in (understood.forwarder_note, understood.elided) if p) or None
-    decision = classify(text, subject=subject, sender=understood.sender.email if understood.sender else None,
-                        aidant_signature=signature)
+    if understood.sender is None:
+        return None
+    _, _, text, subject, _ = who_and_what(understood)
+    decision = classify(text, subject=subject, sender=understood.sender.email, aidant_signature=aidant_signature(understood))
     return decision.to_dict()
 
 
