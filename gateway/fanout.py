@@ -13,14 +13,14 @@ client threads the ticket as one conversation.
 from __future__ import annotations
 
 import secrets
-from email.headerregistry import Address as HeaderAddress
-from email.message import EmailMessage
+from email.message import Message as MimeMessage
 from email.utils import format_datetime
 
 from sqlalchemy.orm import Session
 
 from gateway import addresses, attachment_store
 from gateway.config import Settings
+from gateway.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.templating import render_mail
 
@@ -49,7 +49,7 @@ def subject_for(ticket: Ticket, *, reply: bool) -> str:
 
 def from_header(settings: Settings, label: str) -> str:
     display = f"{label} via {settings.site_name}" if label else settings.site_name
-    return str(HeaderAddress(display_name=display, addr_spec=settings.address))
+    return address_header(display, settings.address)
 
 
 def reply_address(settings: Settings, ticket: Ticket, recipient: Participant, *, internal: bool) -> str:
@@ -82,32 +82,26 @@ def build_mail(
     automatic: bool = False,
     attachments: list[tuple[str, str, bytes]] = (),
     reply: bool = False,
-) -> EmailMessage:
+) -> MimeMessage:
     subject = subject_for(ticket, reply=reply)
     text, html = render_mail(template, **common_context(settings, ticket, recipient, subject), **context)
-    mail = EmailMessage()
-    mail["From"] = from_header(settings, author_label)
-    mail["To"] = str(HeaderAddress(display_name=recipient.display_name, addr_spec=recipient.email))
-    mail["Reply-To"] = reply_address(settings, ticket, recipient, internal=internal)
-    mail["Subject"] = subject
-    mail["Date"] = format_datetime(utcnow())
-    mail["Message-ID"] = message_id
+    headers = [
+        ("From", from_header(settings, author_label)),
+        ("To", address_header(recipient.display_name, recipient.email)),
+        ("Reply-To", reply_address(settings, ticket, recipient, internal=internal)),
+        ("Subject", subject),
+        ("Date", format_datetime(utcnow())),
+        ("Message-ID", message_id),
+    ]
     if references:
-        mail["In-Reply-To"] = references[-1]
-        mail["References"] = " ".join(references)
-    mail[LOOP_HEADER] = settings.domain
+        headers += [("In-Reply-To", references[-1]), ("References", " ".join(references))]
+    headers.append((LOOP_HEADER, settings.domain))
     if automatic:
-        mail["Auto-Submitted"] = "auto-replied"
-        mail["X-Auto-Response-Suppress"] = "All"
-    mail.set_content(text)
-    mail.add_alternative(html, subtype="html")
-    for filename, content_type, content in attachments:
-        maintype, _, subtype = content_type.partition("/")
-        mail.add_attachment(content, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename)
-    return mail
+        headers += [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]
+    return compose(headers, text, html, attachments)
 
 
-def queue(session: Session, mail: EmailMessage, *, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail:
+def queue(session: Session, mail: MimeMessage, *, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail:
     """Write one outbound mail.
 
     ``dedup_key`` is unique in the table: the same message can never be queued
