@@ -1,0 +1,117 @@
+"""Writing a checked directory plan: get-or-create, compare, update, count. Never deletes.
+
+Counting unchanged rows as well as created and updated ones is what makes a
+second import of the same file report "nothing changed".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import Agent, Area, Group, Membership, Organisation
+from routing.directory_plan import AgentPlan, GroupPlan, Plan, RowChecker
+from routing.directory_report import ImportReport
+
+
+class PlanWriter:
+    """Applies a checked plan: get-or-create, compare, update, count."""
+
+    def __init__(self, session: Session, report: ImportReport, checker: RowChecker) -> None:
+        self.session = session
+        self.report = report
+        self.checker = checker
+        self._organisations = {o.code: o for o in session.scalars(select(Organisation))}
+        self._areas = {a.code: a for a in session.scalars(select(Area))}
+
+    def apply(self, plan: Plan) -> None:
+        with self.session.no_autoflush:  # one flush per phase, not one per lookup
+            self._apply(plan)
+        self.session.flush()
+
+    def _apply(self, plan: Plan) -> None:
+        groups = {name: self._group(g) for name, g in plan.groups.items()}
+        existing_agents = self._existing_agents(plan.agents)
+        agents = {email: self._agent(a, existing_agents.get(email)) for email, a in plan.agents.items()}
+        self.session.flush()
+        for group_name, email in plan.memberships:
+            group = groups.get(group_name) or self.checker.existing_groups[group_name]
+            agent = agents[email]
+            if any(m.agent_id == agent.id for m in group.memberships):
+                self.report.memberships.unchanged += 1
+            else:
+                group.memberships.append(Membership(agent=agent))
+                self.report.memberships.created += 1
+
+    def _group(self, plan: GroupPlan) -> Group:
+        group = self.checker.existing_groups.get(plan.name)
+        created = group is None
+        if created:
+            group = Group(name=plan.name, is_national=False, is_triage=False)
+            self.session.add(group)
+        changed = False
+        if plan.organisation is not None:
+            organisation = self._organisation(plan.organisation)
+            if group.organisation is not organisation:
+                group.organisation = organisation
+                changed = True
+        if plan.triage is not None and group.is_triage != plan.triage:
+            group.is_triage = plan.triage
+            changed = True
+        if plan.national is not None and group.is_national != plan.national:
+            group.is_national = plan.national
+            changed = True
+        if plan.areas is not None and {a.code for a in group.areas} != set(plan.areas):
+            group.areas = [self._area(code) for code in plan.areas]
+            changed = True
+        if plan.mailbox is not None and group.mailbox != plan.mailbox:
+            group.mailbox = plan.mailbox
+            changed = True
+        counts = self.report.groups
+        if created:
+            counts.created += 1
+        elif changed:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        return group
+
+    def _existing_agents(self, plans: dict[str, AgentPlan]) -> dict[str, Agent]:
+        emails = list(plans)
+        found: dict[str, Agent] = {}
+        for start in range(0, len(emails), 500):
+            statement = select(Agent).where(Agent.email.in_(emails[start:start + 500]))
+            found.update((a.email, a) for a in self.session.scalars(statement))
+        return found
+
+    def _agent(self, plan: AgentPlan, agent: Agent | None) -> Agent:
+        counts = self.report.agents
+        if agent is None:
+            agent = Agent(email=plan.email, first_name=plan.first_name, last_name=plan.last_name, active=True)
+            self.session.add(agent)
+            counts.created += 1
+            return agent
+        changed = False
+        for key in ("first_name", "last_name"):
+            value = getattr(plan, key)
+            if value and getattr(agent, key) != value:
+                setattr(agent, key, value)
+                changed = True
+        if changed:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        return agent
+
+    def _organisation(self, code: str) -> Organisation:
+        if code not in self._organisations:
+            name = self.checker.organisations.names.get(code, code)
+            self._organisations[code] = Organisation(code=code, name=name, aliases="")
+            self.session.add(self._organisations[code])
+        return self._organisations[code]
+
+    def _area(self, code: str) -> Area:
+        if code not in self._areas:
+            self._areas[code] = Area(code=code, name=self.checker.territories.name(code))
+            self.session.add(self._areas[code])
+        return self._areas[code]
