@@ -7,7 +7,7 @@ homonym is chosen later (``resolution.py``), once the whole text is read.
 from __future__ import annotations
 
 from routing.geography.codes import departement_code, looks_like_phone_or_date
-from routing.geography.name_facts import competing, key_info
+from routing.geography.name_facts import KeyInfo, competing, key_info
 from routing.geography.tables import Place
 from routing.geography.text import ABBREVIATIONS
 from routing.geography.token_context import Hit
@@ -49,8 +49,29 @@ class NameMentions:
                 free_from = i + matched
 
     def accept_name(self, key: str, places: list[Place], first: int, last: int) -> bool:
-        """Apply the rules of the module docstring; record the hit when accepted."""
+        """Apply the rules of the module docstring; record the hit when accepted.
+
+        True also when the name is consumed without yielding an area (a région), so that its words
+        are not read again as shorter names ("Pays de la Loire" is not the Loire).
+        """
         info = key_info(key, places)
+        if not self.may_be_a_place_name(info, first, last):
+            return False
+        if info.region_only:
+            return True  # consumed, no area: a région is not a département
+        plm = self.t.plm.get(key)
+        if plm and self.match_arrondissement_after(first, last, plm):
+            return True
+        if self.gap_after(last) == "-" and last + 1 < self.n and self.raws[last + 1].isalpha():
+            return False  # 'Saint-Pierre-et-Miquelon', 'Saint-Vincent-et-les-Grenadines': a longer, other name
+        capitalised = self.is_capitalised(first, last)
+        if info.departement is not None and self.accept_departement_name(key, info, first, last, capitalised):
+            return True
+        return self.accept_commune_name(info, first, last, capitalised)
+
+    def may_be_a_place_name(self, info: KeyInfo, first: int, last: int) -> bool:
+        """The cheap refusals first: a common word in lower case, a bare name without its article, a street
+        or a person's name, a name cut by a line or sentence break."""
         if info.lowercase_is_never_a_place and not self.raws[first][:1].isupper():
             return False  # the bulk of the candidates: "pas", "son", "titre" in lower case
         if info.bare_only and self.prev(first) not in info.bare_only:
@@ -61,39 +82,32 @@ class NameMentions:
             gap = self.gap_after(span)
             if not NAME_BREAKS.isdisjoint(gap) or ("." in gap and self.raws[span].lower() not in ABBREVIATIONS):
                 return False
-        if info.region_only:
-            return True  # consumed, no area: a région is not a département
-        plm = self.t.plm.get(key)
-        if plm and self.match_arrondissement_after(first, last, plm):
-            return True
-        if self.gap_after(last) == "-" and last + 1 < self.n and self.raws[last + 1].isalpha():
-            return False  # 'Saint-Pierre-et-Miquelon', 'Saint-Vincent-et-les-Grenadines': a longer, other name
-        capitalised = self.is_capitalised(first, last)
-        words = info.content_words
+        return True
+
+    def accept_departement_name(self, key: str, info: KeyInfo, first: int, last: int, capitalised: bool) -> bool:
+        """A département name, with its gate; when refused, the same words may still be a commune."""
         dep = info.departement
-        if dep is not None:
-            # No office context here: 'l'hôpital Nord de Marseille' is not the Nord.
-            context = (self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT, offices=False)
-                       and not self.inside_proper_name(first))
-            overseas = dep.code.startswith("97") and (not dep.common or self.lowercase_overseas(first, last, context))
-            if overseas or self.passes_gate(dep.common, words, capitalised, context, 0, True):
-                reason = "overseas-name" if dep.code.startswith("97") else "departement-name"
-                # 'J'habite Vienne en Isère': without an article, the name may be the commune (38), not the
-                # département (86); the context decides, the département otherwise.
-                towns = [] if self.prev(first) in ARTICLES or key.split(" ")[0] in ARTICLES else info.towns_elsewhere
-                self.add_name_hit(first, last, [dep, *towns], reason, W_DEPARTEMENT)
-                if towns:
-                    self.hits[-1].default = dep.code
-                return True
-        if info.has_bare:
-            previous = self.prev(first)
-            communes = [p for p in info.communes if not p.needs_previous or previous in p.needs_previous]
-            exact = competing(communes)
-            bare = any(p.needs_previous for p in communes)
-        else:
-            exact, bare = info.candidates, False
+        # No office context here: 'l'hôpital Nord de Marseille' is not the Nord.
+        context = (self.has_context(first, last, DEPARTEMENT_EXTRA_CONTEXT, offices=False)
+                   and not self.inside_proper_name(first))
+        overseas = dep.code.startswith("97") and (not dep.common or self.lowercase_overseas(first, last, context))
+        if not (overseas or self.passes_gate(dep.common, info.content_words, capitalised, context, 0, True)):
+            return False
+        reason = "overseas-name" if dep.code.startswith("97") else "departement-name"
+        # 'J'habite Vienne en Isère': without an article, the name may be the commune (38), not the
+        # département (86); the context decides, the département otherwise.
+        towns = [] if self.prev(first) in ARTICLES or key.split(" ")[0] in ARTICLES else info.towns_elsewhere
+        self.add_name_hit(first, last, [dep, *towns], reason, W_DEPARTEMENT)
+        if towns:
+            self.hits[-1].default = dep.code
+        return True
+
+    def accept_commune_name(self, info: KeyInfo, first: int, last: int, capitalised: bool) -> bool:
+        """A commune name (or a former commune, or a town's short name), with its gate."""
+        exact, bare = self.competing_communes(info, first)
         if not exact:
             return False
+        words = info.content_words
         best = max(exact, key=lambda p: p.population)
         population = best.population
         common = any(p.common for p in exact)
@@ -115,6 +129,14 @@ class NameMentions:
             reason, weight = "commune", (W_COMMUNE if population >= 10_000 else W_COMMUNE_SMALL)
         self.add_name_hit(first, last, list(exact), reason, weight)
         return True
+
+    def competing_communes(self, info: KeyInfo, first: int) -> tuple[tuple[Place, ...] | list[Place], bool]:
+        """The communes this name may be, and whether it was written in its bare form ('au Havre')."""
+        if not info.has_bare:
+            return info.candidates, False
+        previous = self.prev(first)
+        communes = [p for p in info.communes if not p.needs_previous or previous in p.needs_previous]
+        return competing(communes), any(p.needs_previous for p in communes)
 
     def inside_proper_name(self, first: int) -> bool:
         """'Corée du Nord', 'Irlande du Nord', 'Gare du Nord': 'du' links two parts of another proper name,
