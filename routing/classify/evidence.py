@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from routing.catalog import Catalog, load_catalog
 from routing.classify.in_passing import is_concession, is_in_passing
-from routing.classify.matcher import Match, matcher_for
+from routing.classify.matcher import Entry, Match, matcher_for
 from routing.classify.negation import is_negated
 from routing.classify.regimes import move_regime_benefits_to_msa
 from routing.classify.signature import signature_start
@@ -102,35 +102,16 @@ def analyse(
         n_end = spans[match.end_token - 1][1]
         start, end = origin(n_start), origin_end(n_end)
         piece = analysed[start:end]
-        next_start = _next_mention_start(norm, matches, spans, index)
-        context: tuple[bool, bool] | None = None
+        mention = Mention(norm, n_start, n_end, _next_mention_start(norm, matches, spans, index),
+                          in_signature=start >= sign_start, in_subject=end <= subject_length)
         for entry in match.entries:
-            if entry.kind == "ignore" or (entry.upper_only and piece != piece.upper()):
+            if not _written_as_expected(entry, piece):
                 continue
-            if entry.capitalised and not piece[:1].isupper():
-                continue
-            if start >= sign_start:
+            if mention.in_signature:
                 affiliated = True
             if entry.kind == "helper":  # helpers are who writes, never who acts
                 continue
-            if context is None:
-                negated = is_negated(norm, n_start, n_end)
-                context = (negated, not negated and is_in_passing(norm, n_start, n_end, next_start))
-            negated, in_passing = context
-            weight, reason = entry.weight, entry.reason
-            if negated:  # a denied name counts against; a denied benefit just does not count
-                weight = WEIGHT_NEGATED if entry.kind == "org" else 0.0
-                reason = f"negated:{reason}"
-            elif in_passing:
-                weight, reason = WEIGHT_IN_PASSING, f"in-passing:{reason}"
-            elif start >= sign_start:
-                weight, reason = weight * SIGNATURE_FACTOR, f"signature:{reason}"
-            elif end <= subject_length:
-                weight = weight * SUBJECT_FACTOR
-            elif is_concession(norm, n_start):
-                weight, reason = weight * CONCESSION_FACTOR, f"status:{reason}"
-            if match.fuzzy:
-                weight, reason = weight * FUZZY_FACTOR if weight > 0 else weight, f"{reason}~typo"
+            weight, reason = weigh(entry, mention, match.fuzzy)
             codes = [entry.code] if entry.kind == "org" else list(catalog.benefits[entry.code].organisations)
             for code in codes:
                 evidence.setdefault(code, []).append(Evidence(piece, start, end, reason, round(weight, 3)))
@@ -138,6 +119,54 @@ def analyse(
     _add_sender_domain(evidence, sender, norm, catalog)
     move_regime_benefits_to_msa(evidence, catalog)
     return Analysis(evidence, sign_start, affiliated)
+
+
+@dataclass
+class Mention:
+    """One matched phrase and where it stands; negation and in-passing are read once, on first need
+    (they are regexes over the clause, and most entries of a match never get that far)."""
+
+    norm: str
+    start: int  # in norm
+    end: int  # in norm, exclusive
+    next_start: int  # where the next mention starts (past a list)
+    in_signature: bool
+    in_subject: bool
+    _context: tuple[bool, bool] | None = None
+
+    def negated_or_in_passing(self) -> tuple[bool, bool]:
+        if self._context is None:
+            negated = is_negated(self.norm, self.start, self.end)
+            self._context = (negated, not negated and is_in_passing(self.norm, self.start, self.end, self.next_start))
+        return self._context
+
+
+def _written_as_expected(entry: Entry, piece: str) -> bool:
+    """Acronyms that must be in capitals ("CAF", not "caf" the word) and names that must be capitalised
+    ("le Département", the council, not the place); "ignore" phrases only shield their words."""
+    if entry.kind == "ignore" or (entry.upper_only and piece != piece.upper()):
+        return False
+    return not (entry.capitalised and not piece[:1].isupper())
+
+
+def weigh(entry: Entry, mention: Mention, fuzzy: bool) -> tuple[float, str]:
+    """The weight and reason of one catalog entry at one mention: the context rules of the module docstring."""
+    negated, in_passing = mention.negated_or_in_passing()
+    weight, reason = entry.weight, entry.reason
+    if negated:  # a denied name counts against; a denied benefit just does not count
+        weight = WEIGHT_NEGATED if entry.kind == "org" else 0.0
+        reason = f"negated:{reason}"
+    elif in_passing:
+        weight, reason = WEIGHT_IN_PASSING, f"in-passing:{reason}"
+    elif mention.in_signature:
+        weight, reason = weight * SIGNATURE_FACTOR, f"signature:{reason}"
+    elif mention.in_subject:
+        weight = weight * SUBJECT_FACTOR
+    elif is_concession(mention.norm, mention.start):
+        weight, reason = weight * CONCESSION_FACTOR, f"status:{reason}"
+    if fuzzy:
+        weight, reason = weight * FUZZY_FACTOR if weight > 0 else weight, f"{reason}~typo"
+    return weight, reason
 
 
 def _add_sender_domain(evidence: dict[str, list[Evidence]], sender: str | None, norm: str, catalog: Catalog) -> None:
