@@ -25,7 +25,6 @@ class PlaceCues:
                     self.hits.remove(retracted)
                     break
 
-
     def residence_cue(self, hit: Hit) -> int | None:
         """'je vis à Lyon', 'j'habite Marseille': the verb that makes the place the person's home."""
         if hit.kind not in ("name", "arrondissement", "fuzzy"):

@@ -51,7 +51,6 @@ class MoveOrder:
             return "origin" if k >= 1 and self.norms[k - 1] in FORMER_RESIDENCE_VERBS else "destination"
         return None
 
-
     @staticmethod
     def current_cue(evidence: dict[str, list[Evidence]]) -> Token | None:
         for items in evidence.values():

@@ -43,7 +43,6 @@ class Resolution:
                 evidence[code].append(Evidence(self.raws[cue], self.starts[cue], self.ends[cue], reason, weight))
         return evidence
 
-
     def nearest_sure_departement(self, hit: Hit, sure: list[Hit]) -> str | None:
         """The candidate département evidenced without ambiguity closest to the hit, if any."""
         if self.sure_starts is None:

@@ -107,7 +107,6 @@ class TokenContext:
                 return word in STREET_WORDS
         return False
 
-
     def mark(self, first: int, last: int) -> None:
         for k in range(first, last + 1):
             self.consumed[k] = True
