@@ -108,7 +108,7 @@ def run(ctx: click.Context) -> None:
         threading.Thread(target=run_processor_loop, args=(database, settings, stop),
                          kwargs={"doorbell": inbound, "delivery": outbound}, name="processor", daemon=True),
         threading.Thread(target=run_delivery_loop, args=(database, settings, make_transport(settings), stop),
-                         kwargs={"doorbell": outbound}, name="delivery", daemon=True),
+                         kwargs={"doorbell": outbound, "receiver": inbound}, name="delivery", daemon=True),
     ]
     for worker in workers:
         worker.start()

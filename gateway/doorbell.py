@@ -13,6 +13,11 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+#: In one process (``aplus run``), workers wait for this much silence from the receiver...
+RECEIVER_QUIET_SECONDS = 0.02
+#: ...but never defer their work longer than this.
+RECEIVER_PRIORITY_SECONDS = 2.0
+
 
 class Doorbell:
     def __init__(self) -> None:
@@ -40,9 +45,10 @@ class Doorbell:
     def wait_until_quiet(self, quiet: float, longest: float) -> None:
         """Let a burst of rings pass before working (at most ``longest`` seconds).
 
-        On SQLite the processor and the SMTP receiver share one write lock:
-        while mail is pouring in, accepting it comes first (nothing is acknowledged
-        before it is stored), processing catches up when the burst is over.
+        In one process the processor and the SMTP receiver share the
+        interpreter (and, on SQLite, the only write lock): while mail is pouring
+        in, accepting it comes first (nothing is acknowledged before it is
+        stored), processing catches up when the burst is over.
         """
         deadline = time.monotonic() + longest
         while time.monotonic() < deadline:

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config import Settings
 from gateway.db import Database, claim
-from gateway.doorbell import Doorbell, idle
+from gateway.doorbell import RECEIVER_PRIORITY_SECONDS, RECEIVER_QUIET_SECONDS, Doorbell, idle
 from gateway.models import OutboundMail, utcnow
 from gateway.models.mail import OUTBOUND_STATES
 from gateway.transports import DeliveryError, PermanentFailure, TemporaryFailure, Transport
@@ -230,16 +230,21 @@ def _outcome_values(
 
 
 def run_delivery_loop(
-    database: Database, settings: Settings, transport: Transport, stop: threading.Event, *, doorbell: Doorbell | None = None
+    database: Database, settings: Settings, transport: Transport, stop: threading.Event, *,
+    doorbell: Doorbell | None = None, receiver: Doorbell | None = None,
 ) -> None:
     """Deliver until ``stop`` is set: drain while there is work, else poll (or wait for the doorbell).
 
-    An error of the database (down, restarting) is logged and retried after
-    the poll interval: the worker outlives the outage.
+    With ``receiver`` (the SMTP receiver's doorbell, in one process), a burst
+    of incoming mail is let through first, as the processor does. An error of
+    the database (down, restarting) is logged and retried after the poll
+    interval: the worker outlives the outage.
     """
     while not stop.is_set():
         if doorbell is not None:
             doorbell.clear()
+        if receiver is not None:
+            receiver.wait_until_quiet(RECEIVER_QUIET_SECONDS, RECEIVER_PRIORITY_SECONDS)
         try:
             report = deliver_due(database, settings, transport)
         except Exception:

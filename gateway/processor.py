@@ -15,17 +15,11 @@ from gateway import spool
 from gateway.config import Settings
 from gateway.conversation import handle
 from gateway.db import Database
-from gateway.doorbell import Doorbell, idle
+from gateway.doorbell import RECEIVER_PRIORITY_SECONDS, RECEIVER_QUIET_SECONDS, Doorbell, idle
 from gateway.routing_step import warm_up
 from gateway.understand import read_mail
 
 log = logging.getLogger(__name__)
-
-
-#: On SQLite, wait for this much silence from the receiver before processing...
-RECEIVER_QUIET_SECONDS = 0.02
-#: ...but never defer processing longer than this.
-RECEIVER_PRIORITY_SECONDS = 2.0
 
 
 class LeaseLost(Exception):
@@ -81,11 +75,9 @@ def run_processor_loop(
 ) -> None:
     """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
     warm_up()
-    yield_to_receiver = doorbell is not None and database.write_lock is not None
     while not stop.is_set():
         if doorbell is not None:
             doorbell.clear()
-        if yield_to_receiver:
             doorbell.wait_until_quiet(RECEIVER_QUIET_SECONDS, RECEIVER_PRIORITY_SECONDS)
         try:
             worked = process_next(database, settings)

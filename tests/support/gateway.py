@@ -95,7 +95,7 @@ class GatewayHarness:
                          doorbell=self.inbound_bell, delivery=self.outbound_bell)
         if delivery:
             self._thread(run_delivery_loop, self.database, self.settings, RelayTransport(self.settings), self.stop_event,
-                         doorbell=self.outbound_bell)
+                         doorbell=self.outbound_bell, receiver=self.inbound_bell)
         return self
 
     def _thread(self, target, *args, **kwargs) -> None:
