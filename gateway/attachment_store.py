@@ -2,16 +2,16 @@
 
 Content addressing makes storing idempotent (a mail processed twice writes the
 same file) and deduplicates the same PDF sent to many tickets. Files are
-written to a temporary name, fsynced, then renamed, so a crash never leaves a
+written with ``gateway.files.write_atomically``, so a crash never leaves a
 half-written file under a valid name.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
+
+from gateway.files import write_atomically
 
 
 def path_for(root: Path, sha256: str) -> Path:
@@ -24,16 +24,7 @@ def store(root: Path, content: bytes) -> str:
     if target.exists():
         return digest
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(target, content)
     return digest
 
 

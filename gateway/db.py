@@ -37,14 +37,16 @@ def make_engine(url: str, **kwargs) -> Engine:
 def _configure_sqlite(dbapi_connection, _record) -> None:
     """WAL lets readers run beside the writer; foreign keys are off by default.
 
-    ``synchronous=FULL`` syncs the log at every commit: a mail acknowledged
-    with 250 survives a power cut, not only a crash of the process (with
-    NORMAL, WAL commits may roll back after a power loss).
+    ``synchronous=NORMAL`` in WAL mode survives a crash of the process; after
+    a power cut the last commits may roll back, which processing and delivery
+    tolerate (the spool row rolls back with its effects and is processed
+    again; a delivery may be repeated). The one promise that must survive a
+    power cut, the spool's, commits with ``Database.begin(durable=True)``.
     """
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
@@ -89,14 +91,29 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def begin(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back on any error."""
+    def begin(self, *, durable: bool = False) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any error.
+
+        ``durable``: the commit is on disk before this returns, even across a
+        power cut (SQLite syncs its log for this commit; PostgreSQL always does).
+        """
         if self.write_lock is None:
             with self.sessions.begin() as session:
                 yield session
             return
-        with self.write_lock, self.sessions.begin() as session:
-            yield session
+        with self.write_lock:
+            if not durable:
+                with self.sessions.begin() as session:
+                    yield session
+                return
+            with self.engine.connect() as connection:
+                raw = connection.connection.driver_connection  # the pragma must precede BEGIN
+                raw.execute("PRAGMA synchronous=FULL")
+                try:
+                    with self.sessions(bind=connection) as session, session.begin():
+                        yield session
+                finally:
+                    raw.execute("PRAGMA synchronous=NORMAL")
 
     def ping(self) -> None:
         """Raise when the database cannot be reached (used for 451 answers)."""

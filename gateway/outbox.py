@@ -121,18 +121,17 @@ def deliver_due(
     batch: int = 20,
     now: datetime | None = None,
 ) -> DeliveryReport:
-    """Try up to ``batch`` due mails, one at a time; return what happened.
+    """Lease up to ``batch`` due mails at once, send them one at a time; return what happened.
 
-    ``now`` fixes the clock for the whole call (tests); by default the real
-    time is read at each step.
+    One claim for the batch (one transaction instead of one per mail, which
+    measured half the cost of a delivery); each outcome is still recorded on
+    its own, as soon as it is known. ``now`` fixes the clock for the whole
+    call (tests); by default the real time is read at each step.
     """
     clock = _fixed_clock(now) if now is not None else utcnow
     report = DeliveryReport()
     try:
-        for _ in range(batch):
-            mail = claim_next(database, settings, clock())
-            if mail is None:
-                break
+        for mail in claim_due(database, settings, clock(), limit=batch):
             outcome = attempt(transport, settings, mail)
             record(database, settings, mail, outcome, clock(), report)
     finally:
@@ -141,9 +140,15 @@ def deliver_due(
 
 
 def claim_next(database: Database, settings: Settings, now: datetime) -> Claimed | None:
-    """Lease the oldest due mail to this worker, or return None.
+    """Lease the oldest due mail to this worker, or return None."""
+    claimed = claim_due(database, settings, now, limit=1)
+    return claimed[0] if claimed else None
 
-    One statement, one round trip: ``UPDATE … WHERE id = (SELECT … LIMIT 1
+
+def claim_due(database: Database, settings: Settings, now: datetime, *, limit: int) -> list[Claimed]:
+    """Lease the oldest due mails (at most ``limit``) to this worker, oldest first.
+
+    One statement, one round trip: ``UPDATE … WHERE id IN (SELECT … LIMIT n
     FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL, the same without the
     lock clause under SQLite's single writer.
     """
@@ -151,10 +156,10 @@ def claim_next(database: Database, settings: Settings, now: datetime) -> Claimed
         select(OutboundMail.id)
         .where(OutboundMail.state == "queued", OutboundMail.next_attempt_at <= now)
         .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
-        .limit(1)
+        .limit(limit)
     )
     lease = update(OutboundMail).where(
-        OutboundMail.id == claim(due, database).scalar_subquery()
+        OutboundMail.id.in_(claim(due, database).scalar_subquery())
     ).values(
         attempts=OutboundMail.attempts + 1,
         next_attempt_at=now + timedelta(seconds=lease_seconds(settings)),
@@ -162,8 +167,8 @@ def claim_next(database: Database, settings: Settings, now: datetime) -> Claimed
         OutboundMail.id, OutboundMail.recipient, OutboundMail.raw, OutboundMail.attempts, OutboundMail.created_at
     )
     with database.begin() as session:
-        row = session.execute(lease, execution_options={"synchronize_session": False}).first()
-    return Claimed(*row) if row is not None else None
+        rows = session.execute(lease, execution_options={"synchronize_session": False}).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda mail: mail.id)
 
 
 def attempt(transport: Transport, settings: Settings, mail: Claimed) -> DeliveryError | None:

@@ -60,7 +60,7 @@ def enqueue(
         error="",
         outcome="",
     ).returning(InboundMail.id)
-    with database.begin() as session:
+    with database.begin(durable=True) as session:
         return session.execute(statement).scalar_one()
 
 

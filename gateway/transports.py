@@ -21,16 +21,15 @@ instead of having been failed wholesale.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
 from gateway.config import Settings
+from gateway.files import write_atomically
 from gateway.understand.verp import BOUNCE_TAG
 
 log = logging.getLogger(__name__)
@@ -271,25 +270,6 @@ class CaptureTransport:
         outbox_id = match.group(1) if match else "0"
         safe_recipient = _UNSAFE_FILE_CHARS.sub("_", recipient).strip("._")[:120] or "destinataire"
         return f"{stamp}-{outbox_id}-{safe_recipient}.eml"
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write, fsync, rename, fsync the folder: the file is whole or absent."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def make_transport(settings: Settings) -> Transport:

@@ -12,6 +12,7 @@ import pytest
 
 from gateway.config import load_settings
 from tests.support.databases import fresh_database
+from tests.support.smtp_sink import SmtpSink
 
 SHARED_CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
@@ -32,6 +33,14 @@ def settings(tmp_path, database):
         database_url=str(database.engine.url.render_as_string(hide_password=False)),
         secret_key="test-secret-key",
     )
+
+
+@pytest.fixture
+def sink():
+    """A real SMTP server standing for the relay host (see tests/support/smtp_sink.py)."""
+    server = SmtpSink().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -3,14 +3,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support.gateway import GatewayHarness, gateway_settings, small_directory
-from tests.support.smtp_sink import SmtpSink
-
-
-@pytest.fixture
-def sink():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

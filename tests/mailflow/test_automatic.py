@@ -9,18 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from gateway.models import Message, Participant, Ticket
-from tests.support.gateway import request_mail
+from tests.support.gateway import AWA, MARIE, open_request, request_mail
 
 pytestmark = pytest.mark.slow
 
-MARIE = "marie.durand@example.org"
-AWA = "awa.diallo@caf13.example"
 
-
-def open_request(gateway):
-    gateway.send(request_mail())
-    gateway.wait_settled()
-    return gateway.tickets()[0]
 
 
 def dsn_for(received, *, status="5.1.1", action="failed") -> bytes:

@@ -11,18 +11,11 @@ from sqlalchemy import select
 
 from gateway.db import Database
 from gateway.models import InboundMail, Message, Ticket
-from tests.support.gateway import reply_to, request_mail
+from tests.support.gateway import AWA, MARIE, open_request, reply_to, request_mail
 
 pytestmark = pytest.mark.slow
 
-MARIE = "marie.durand@example.org"
-AWA = "awa.diallo@caf13.example"
 
-
-def open_request(gateway):
-    gateway.send(request_mail())
-    gateway.wait_settled()
-    return gateway.tickets()[0]
 
 
 def personal_address(mail) -> str:

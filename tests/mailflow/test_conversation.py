@@ -12,24 +12,16 @@ from email.utils import parseaddr
 import pytest
 
 from gateway.addresses import verify_token
-from tests.support.gateway import reply_to, request_mail
+from tests.support.gateway import AWA, MARIE, open_request, reply_to, request_mail
 
 pytestmark = pytest.mark.slow
 
-MARIE = "marie.durand@example.org"
-AWA = "awa.diallo@caf13.example"
 
 
 def only(items):
     assert len(items) == 1, items
     return items[0]
 
-
-def open_request(gateway):
-    gateway.send(request_mail())
-    gateway.wait_settled()
-    ticket = only(gateway.tickets())
-    return ticket
 
 
 def test_a_request_is_acknowledged_and_reaches_the_chosen_agents(gateway):

@@ -57,13 +57,6 @@ def outbox_row(database: Database, outbox_id: int) -> OutboundMail:
 
 
 @pytest.fixture
-def sink():
-    server = SmtpSink().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def relay_settings(settings: Settings, sink: SmtpSink) -> Settings:
     """Settings that deliver through the sink, with short, round retry delays."""
     return replace(

@@ -141,6 +141,17 @@ class GatewayHarness:
             return list(session.scalars(select(InboundMail).order_by(InboundMail.id)))
 
 
+MARIE = "marie.durand@example.org"  # the requester of request_mail()
+AWA = "awa.diallo@caf13.example"  # the CAF 13 agent of small_directory()
+
+
+def open_request(gateway: GatewayHarness) -> Ticket:
+    """Send the standard request and return its ticket once everything is delivered."""
+    gateway.send(request_mail())
+    gateway.wait_settled()
+    return gateway.tickets()[0]
+
+
 def request_mail(sender: str = "marie.durand@example.org", name: str = "Marie Durand", *,
                  subject: str = "Mon RSA est bloqué", text: str | None = None) -> EmailMessage:
     mail = EmailMessage()
