@@ -2,8 +2,8 @@
 
 ``handle_RCPT`` refuses what we would never accept (other domains, unknown
 local parts, forged reply tokens) with ``550 5.1.1`` so nothing is stored for
-it; ``handle_DATA`` commits the raw mail to the spool and only then answers
-250. When the spool cannot be written (database down) the answer is
+it; ``handle_DATA`` commits the raw mail to the spool (with the mails that
+arrived at the same time, see ``spool_writer``) and only then answers 250. When the spool cannot be written (database down) the answer is
 ``451 4.3.0``: the sending server keeps the mail and retries, so nothing is
 lost. Replies are ASCII (RFC 5321) with a French gloss for people reading a
 bounce.
@@ -11,7 +11,6 @@ bounce.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import nullcontext
 
@@ -19,10 +18,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
-from gateway import addresses, spool
+from gateway import addresses
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.doorbell import Doorbell
+from gateway.spool import Arrival
+from gateway.spool_writer import SpoolWriter
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,19 @@ class GatewayHandler:
     """aiosmtpd handler: the two hooks that decide what enters the spool."""
 
     def __init__(self, database: Database, settings: Settings, *, source: str = "smtp", doorbell: Doorbell | None = None) -> None:
-        self.database = database
         self.settings = settings
         self.source = source
         self.doorbell = doorbell
+        self.database = database
+
+    @property
+    def database(self) -> Database:
+        return self.writer.database
+
+    @database.setter
+    def database(self, database: Database) -> None:
+        """Point the receiver at another database (tests simulate an outage this way)."""
+        self.writer = SpoolWriter(database)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if not is_acceptable_recipient(self.settings, address):
@@ -80,14 +90,8 @@ class GatewayHandler:
         peer = str(session.peer[0]) if session.peer else ""
         with self.doorbell.arriving() if self.doorbell else nullcontext():
             try:
-                spool_id = await asyncio.to_thread(
-                    spool.enqueue,
-                    self.database,
-                    raw,
-                    mail_from=envelope.mail_from or "",
-                    rcpt_tos=list(envelope.rcpt_tos),
-                    source=self.source,
-                    peer=peer,
+                spool_id = await self.writer.enqueue(
+                    Arrival(raw, envelope.mail_from or "", tuple(envelope.rcpt_tos), self.source, peer)
                 )
             except Exception:
                 log.exception("could not spool a mail; answering 451 so the sender retries")

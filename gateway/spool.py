@@ -30,6 +30,17 @@ class Lease:
     raw: bytes = field(default=b"", repr=False)
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One received mail and its envelope, as a receiver hands it to the spool."""
+
+    raw: bytes = field(repr=False)
+    mail_from: str = ""
+    rcpt_tos: tuple[str, ...] = ()
+    source: str = "smtp"
+    peer: str = ""
+
+
 def enqueue(
     database: Database,
     raw: bytes,
@@ -39,29 +50,39 @@ def enqueue(
     source: str = "smtp",
     peer: str = "",
 ) -> int:
-    """Commit one received mail and return its spool id. Raises when the database is down.
+    """Commit one received mail and return its spool id. Raises when the database is down."""
+    return enqueue_many(database, [Arrival(raw, mail_from or "", tuple(rcpt_tos), source, peer)])[0]
 
-    A single INSERT ... RETURNING, without the ORM's unit of work: this runs
-    once per accepted mail, on the path the sender is waiting on.
+
+def enqueue_many(database: Database, arrivals: list[Arrival]) -> list[int]:
+    """Commit several received mails in one durable transaction; their ids, in order.
+
+    One commit (one log sync) for all the mails that arrived together is what
+    lets the receiver keep up with concurrent senders (see ``SpoolWriter``).
+    Plain INSERT ... RETURNING, without the ORM's unit of work: this is the
+    path the senders are waiting on.
     """
     now = utcnow()
-    statement = insert(InboundMail).values(
-        raw=raw,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        size=len(raw),
-        mail_from=mail_from or "",
-        rcpt_tos="\n".join(rcpt_tos),
-        source=source,
-        peer=peer,
-        received_at=now,
-        next_attempt_at=now,
-        state="queued",
-        attempts=0,
-        error="",
-        outcome="",
-    ).returning(InboundMail.id)
+    ids = []
     with database.begin(durable=True) as session:
-        return session.execute(statement).scalar_one()
+        for arrival in arrivals:
+            statement = insert(InboundMail).values(
+                raw=arrival.raw,
+                sha256=hashlib.sha256(arrival.raw).hexdigest(),
+                size=len(arrival.raw),
+                mail_from=arrival.mail_from,
+                rcpt_tos="\n".join(arrival.rcpt_tos),
+                source=arrival.source,
+                peer=arrival.peer,
+                received_at=now,
+                next_attempt_at=now,
+                state="queued",
+                attempts=0,
+                error="",
+                outcome="",
+            ).returning(InboundMail.id)
+            ids.append(session.execute(statement).scalar_one())
+    return ids
 
 
 def claim_next(database: Database, *, lease_seconds: float, now: datetime | None = None) -> Lease | None:
