@@ -136,7 +136,7 @@ A+ passerelle est lancée.
 Pour essayer, dans un autre terminal :
   .venv/bin/aplus demo send
 ou
-  python3 -c "import smtplib; smtplib.SMTP('{settings.smtp_host}', {settings.smtp_port}).sendmail('marie@example.org', ['{settings.address}'], b'Subject: RSA bloque\\n\\nBonjour, mon RSA est bloque a la CAF de Marseille (13001).')"
+  python3 -c "import smtplib; smtplib.SMTP('{settings.smtp_host}', {settings.smtp_port}).sendmail('marie@example.org', ['{settings.address}'], b'From: marie@example.org\\nSubject: RSA bloque\\n\\nBonjour, mon RSA est bloque a la CAF de Marseille (13001).')"
 puis regardez les .eml écrits dans {settings.outbox_dir.resolve()}.
 Ctrl+C pour arrêter.
 """)

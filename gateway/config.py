@@ -116,7 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             values[name] = _coerce(kind, env[PREFIX + name.upper()])
     if "database_url" not in values and env.get("DATABASE_URL"):
         values["database_url"] = env["DATABASE_URL"]
-    values.update(overrides)
+    values.update({name: _coerce(known[name], value) if name in known else value for name, value in overrides.items()})
     settings = Settings(**values)
     if not settings.secret_key:
         settings = replace(settings, secret_key=ensure_secret_key(settings.data_dir))

@@ -48,6 +48,9 @@ def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Und
     """Decide and apply what one inbound mail means. See the module docstring."""
     if _is_duplicate(session, inbound, mail):
         return done("duplicate of a mail already processed")
+    if mail.sender is None and "@" in inbound.mail_from:  # no From: header, the envelope still says who
+        mail.sender = Address(inbound.mail_from.strip("<>").lower())
+        mail.defects.append("no From header: the envelope sender was used")
     if mail.automatic.kind != "human":
         from gateway.automatic_mail import handle_automatic
 

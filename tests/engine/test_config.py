@@ -32,3 +32,9 @@ def test_the_secret_key_is_generated_once_and_private(tmp_path):
 def test_database_url_is_taken_from_database_url_too(tmp_path):
     settings = load_settings(environ={"APLUS_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://x@h/db"})
     assert settings.effective_database_url == "postgresql://x@h/db"
+
+
+def test_overrides_given_as_strings_get_the_settings_types(tmp_path):
+    settings = load_settings(environ={}, data_dir=str(tmp_path), smtp_port="2600", relay_starttls="oui")
+    assert settings.outbox_dir == tmp_path / "outbox"
+    assert settings.smtp_port == 2600 and settings.relay_starttls is True

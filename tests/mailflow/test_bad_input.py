@@ -138,3 +138,14 @@ def test_malformed_mime_is_stored_and_handled_without_crashing(gateway):
     with gateway.database.begin() as session:
         message = session.scalars(select(Message).where(Message.ticket_id == ticket.id)).first()
         assert "APL" in message.text
+
+
+def test_a_mail_without_from_uses_the_envelope_sender_or_is_quarantined(gateway):
+    raw = b"To: aplus@aplus.localhost\r\nSubject: RSA bloque\r\n\r\nBonjour, mon RSA est bloque a la CAF de Marseille (13001).\r\n"
+    with gateway.client() as client:
+        client.sendmail("Marie@Example.org", [gateway.settings.address], raw)
+        client.sendmail("", [gateway.settings.address], raw.replace(b"RSA bloque", b"APL bloquee"))
+    gateway.wait_settled()
+    with_envelope, without = gateway.inbound()
+    assert with_envelope.state == "done" and len(gateway.sink.to("marie@example.org")) == 1
+    assert without.state == "quarantined" and "sans expéditeur" in without.error
