@@ -59,30 +59,31 @@ def enqueue_many(database: Database, arrivals: list[Arrival]) -> list[int]:
 
     One commit (one log sync) for all the mails that arrived together is what
     lets the receiver keep up with concurrent senders (see ``SpoolWriter``).
-    Plain INSERT ... RETURNING, without the ORM's unit of work: this is the
-    path the senders are waiting on.
+    One multi-row INSERT ... RETURNING (ids in the order of ``arrivals``),
+    without the ORM's unit of work: this is the path the senders are waiting on.
     """
     now = utcnow()
-    ids = []
+    rows = [
+        {
+            "raw": arrival.raw,
+            "sha256": hashlib.sha256(arrival.raw).hexdigest(),
+            "size": len(arrival.raw),
+            "mail_from": arrival.mail_from,
+            "rcpt_tos": "\n".join(arrival.rcpt_tos),
+            "source": arrival.source,
+            "peer": arrival.peer,
+            "received_at": now,
+            "next_attempt_at": now,
+            "state": "queued",
+            "attempts": 0,
+            "error": "",
+            "outcome": "",
+        }
+        for arrival in arrivals
+    ]
+    statement = insert(InboundMail).returning(InboundMail.id, sort_by_parameter_order=True)
     with database.begin(durable=True) as session:
-        for arrival in arrivals:
-            statement = insert(InboundMail).values(
-                raw=arrival.raw,
-                sha256=hashlib.sha256(arrival.raw).hexdigest(),
-                size=len(arrival.raw),
-                mail_from=arrival.mail_from,
-                rcpt_tos="\n".join(arrival.rcpt_tos),
-                source=arrival.source,
-                peer=arrival.peer,
-                received_at=now,
-                next_attempt_at=now,
-                state="queued",
-                attempts=0,
-                error="",
-                outcome="",
-            ).returning(InboundMail.id)
-            ids.append(session.execute(statement).scalar_one())
-    return ids
+        return list(session.scalars(statement, rows))
 
 
 def claim_next(database: Database, *, lease_seconds: float, now: datetime | None = None) -> Lease | None:
