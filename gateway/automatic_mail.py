@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gateway.config import Settings
 from gateway.conversation import Outcome, done, quarantine
 from gateway.models import InboundMail, Message, OutboundMail, Participant, Ticket, audit
-from gateway.thread_match import Matched, match_thread
+from gateway.thread_match import Matched, match_mail
 from gateway.understand.model import Understood
 
 
@@ -33,11 +33,7 @@ def handle_automatic(session: Session, settings: Settings, inbound: InboundMail,
 
 def log_auto_reply(session: Session, settings: Settings, inbound: InboundMail, mail: Understood) -> Outcome:
     """Keep an out-of-office on its ticket, visible to agents, without any mail or state change."""
-    sender = mail.sender.email if mail.sender else None
-    match = match_thread(
-        session, settings, inbound.recipients, sender,
-        [*mail.references, *([mail.in_reply_to] if mail.in_reply_to else [])], mail.subject,
-    )
+    match = match_mail(session, settings, inbound.recipients, mail)
     if not isinstance(match, Matched):
         return done("automatic reply outside any ticket: ignored")
     session.add(Message(

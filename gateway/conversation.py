@@ -21,7 +21,7 @@ from gateway import addresses, attachment_store, fanout
 from gateway.config import Settings
 from gateway.models import Attachment, InboundMail, Message, Participant, Ticket, audit, utcnow
 from gateway.routing_step import Routed, route_request
-from gateway.thread_match import Matched, NoThread, Rejected, match_thread
+from gateway.thread_match import Matched, Rejected, match_mail
 from gateway.understand.model import Address, Understood
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -55,8 +55,7 @@ def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Und
         from gateway.automatic_mail import handle_automatic
 
         return handle_automatic(session, settings, inbound, mail)
-    sender = mail.sender.email if mail.sender else None
-    match = match_thread(session, settings, inbound.recipients, sender, _message_ids(mail), mail.subject)
+    match = match_mail(session, settings, inbound.recipients, mail)
     if isinstance(match, Rejected):
         audit(session, "mail.rejected", ticket_id=match.ticket.id if match.ticket else None, reason=match.reason)
         return quarantine(match.reason, "rejected reply", match.ticket)
@@ -67,10 +66,6 @@ def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Und
     ):
         return quarantine("Message adressé au postmaster : à lire par l'équipe.", "mail to postmaster")
     return open_ticket(session, settings, inbound, mail)
-
-
-def _message_ids(mail: Understood) -> list[str]:
-    return [*mail.references, *([mail.in_reply_to] if mail.in_reply_to else [])]
 
 
 def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> bool:

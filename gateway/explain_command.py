@@ -49,14 +49,12 @@ def routing_of(understood) -> dict | None:
 
 def thread_of(understood, settings: Settings, database: Database) -> dict:
     """Which ticket this mail would join, read in a transaction that is rolled back."""
-    from gateway.thread_match import Matched, Rejected, match_thread
+    from gateway.thread_match import Matched, Rejected, match_mail
 
     session = database.sessions()
     try:
-        sender = understood.sender.email if understood.sender else None
-        ids = [*understood.references, *([understood.in_reply_to] if understood.in_reply_to else [])]
         recipients = [a.email for a in (*understood.to, *understood.cc)]
-        match = match_thread(session, settings, recipients, sender, ids, understood.subject)
+        match = match_mail(session, settings, recipients, understood)
         if isinstance(match, Matched):
             return {"ticket": match.ticket.reference, "participant": match.participant.email,
                     "visibility": match.visibility, "via": match.via, "rejected": None}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from gateway.db import Database, claim
 from gateway.models import InboundMail, utcnow
@@ -105,7 +105,8 @@ def claim_next(database: Database, *, lease_seconds: float, now: datetime | None
 
 
 def load(session: Session, lease: Lease) -> InboundMail:
-    return session.get_one(InboundMail, lease.inbound_id)
+    """The spool row for processing, without its raw bytes: the lease already carries them."""
+    return session.get_one(InboundMail, lease.inbound_id, options=[defer(InboundMail.raw)])
 
 
 def finish(session: Session, lease: Lease, *, state: str, outcome: str, error: str = "", ticket_id: int | None = None) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gateway import addresses
 from gateway.config import Settings
 from gateway.models import Message, OutboundMail, Participant, Ticket
+from gateway.understand.model import Understood
 
 SUBJECT_TAG = re.compile(r"\[A\+\s*#([A-Z0-9]{4,12})\]", re.IGNORECASE)
 ROOT_ID = re.compile(r"^<ticket\.([a-z0-9]+)@(.+)>$", re.IGNORECASE)
@@ -64,6 +65,12 @@ def match_thread(
             if participant is not None:
                 return Matched(ticket, participant, "public", "subject")
     return NoThread()
+
+
+def match_mail(session: Session, settings: Settings, recipients: list[str], mail: Understood) -> ThreadMatch:
+    """``match_thread`` for an understood mail: its From, the ids it answers, its subject."""
+    sender = mail.sender.email if mail.sender else None
+    return match_thread(session, settings, recipients, sender, mail.thread_ids, mail.subject)
 
 
 def _match_token(session: Session, settings: Settings, recipients: list[str], sender: str | None) -> ThreadMatch | None:

@@ -123,6 +123,11 @@ class Understood:
     headers: dict[str, str]  # decoded header values, lower-case names, first occurrence
 
     @property
+    def thread_ids(self) -> list[str]:
+        """The Message-IDs this mail answers, oldest first (References, then In-Reply-To)."""
+        return [*self.references, *([self.in_reply_to] if self.in_reply_to else [])]
+
+    @property
     def kind(self) -> MailKind:
         """The mail's kind as far as the mail alone can tell."""
         if self.automatic.kind == "bounce":
