@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway import addresses, attachment_store
 from gateway.config import Settings
-from gateway.mime import address_header, compose
+from gateway.mime import address_header, compose, serialise
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.templating import render_mail
 
@@ -114,7 +114,7 @@ def queue(session: Session, mail: MimeMessage, *, ticket: Ticket, recipient: Par
         participant_id=recipient.id,
         recipient=recipient.email,
         message_id_header=mail["Message-ID"],
-        raw=mail.as_bytes(),
+        raw=serialise(mail),
     )
     session.add(row)
     return row
