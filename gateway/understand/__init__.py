@@ -68,7 +68,7 @@ def _understand(parsed: ParsedMail, own_domain: str, limits: Limits) -> Understo
     text, html = _bodies(parts, limits)
     subject = parsed.subject
     automatic = _classify(parsed.message, own_domain, defects)
-    bounce = _parse_bounce(parsed.message, own_domain, defects)
+    bounce = _parse_bounce(parsed.message, own_domain, automatic.kind, defects)
     if bounce is not None and automatic.kind == "human":
         automatic = Automatic("bounce", [*automatic.reasons, "delivery report parsed"])
     forwarded, note, trimmed, elided = _forward_and_trim(subject, text, parts, automatic, walker, limits, defects)
@@ -141,13 +141,14 @@ def _classify(message: Message, own_domain: str, defects: list[str]) -> Automati
         return Automatic()
 
 
-def _parse_bounce(message: Message, own_domain: str, defects: list[str]) -> Bounce | None:
+def _parse_bounce(message: Message, own_domain: str, kind: str, defects: list[str]) -> Bounce | None:
+    """``kind``: what the automatic-mail rules said, so they do not run twice."""
     try:
         from .bounces import parse_bounce
     except ImportError:
         return None
     try:
-        return parse_bounce(message, own_domain=own_domain)
+        return parse_bounce(message, own_domain=own_domain, kind=kind)
     except Exception as error:
         defects.append(f"bounce parsing failed: {type(error).__name__}: {error}")
         return None

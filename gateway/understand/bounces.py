@@ -393,12 +393,13 @@ def _subject(msg: email.message.Message) -> str:
     return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == "subject")
 
 
-def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str) -> Bounce | None:
+def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str, kind: str | None = None) -> Bounce | None:
     """Return the bounce this mail reports, or None when it is not a bounce.
 
     Never raises: on an unexpected failure the mail still counts as a bounce
     when the classifier says so, with no recipient and no status (the VERP
-    address and the embedded Message-ID are tried separately).
+    address and the embedded Message-ID are tried separately). ``kind`` is
+    the automatic-mail classification when the caller already has it.
     """
     try:
         blocks = dsn_recipients(msg)
@@ -406,7 +407,7 @@ def parse_bounce(msg: email.message.EmailMessage, *, own_domain: str) -> Bounce 
         blocks = []
     if not blocks:
         try:
-            if classify_automatic(msg, own_domain=own_domain).kind != "bounce":
+            if (kind or classify_automatic(msg, own_domain=own_domain).kind) != "bounce":
                 return None
         except Exception:
             return None
