@@ -13,6 +13,9 @@ from typing import Iterable
 from routing.catalog import WEAK_WEIGHT, Catalog
 from routing.classify.text import phrase_key
 
+#: Typo corrections remembered per matcher before the memo starts over (bounds memory).
+CORRECTIONS_KEPT = 50_000
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -72,15 +75,31 @@ class Matcher:
             candidates.sort(key=lambda item: -len(item[0]))
         self.vocabulary = {w for key in phrases for w in key if len(w) >= 6}
         self.one_edit: dict[str, str | None] = {}
+        self._corrections: dict[str, str | None] = {}
         for word in self.vocabulary:
             for variant in _deletions(word):
                 previous = self.one_edit.get(variant, word)
                 self.one_edit[variant] = word if previous == word else None
 
     def correct(self, word: str) -> str | None:
-        """The vocabulary word one typo away from ``word`` (7+ letters), if unique."""
+        """The vocabulary word one typo away from ``word`` (7+ letters), if unique.
+
+        Remembered per word: most words of a request are not catalog terms and
+        recur across requests ("bonjour", "dossier"), and trying every
+        deletion was 30 % of classifying a 3.7 KB mail (7.2 ms).
+        """
         if not 7 <= len(word) <= 24 or word in self.vocabulary:
             return None
+        try:
+            return self._corrections[word]
+        except KeyError:
+            pass
+        if len(self._corrections) >= CORRECTIONS_KEPT:
+            self._corrections.clear()
+        found = self._corrections[word] = self._correct(word)
+        return found
+
+    def _correct(self, word: str) -> str | None:
         found: set[str] = set()
         target = self.one_edit.get(word)  # a letter is missing
         if target:
