@@ -2,11 +2,14 @@
 
 from gateway.models.audit import AuditEvent, audit
 from gateway.models.base import Base, utcnow
-from gateway.models.directory import Agent, Area, Group, Membership, Organisation, group_areas
+from gateway.models.directory import (
+    Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
+)
 from gateway.models.mail import InboundMail, OutboundMail
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
-    "Agent", "Area", "Attachment", "AuditEvent", "Base", "Group", "InboundMail", "Membership",
-    "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "group_areas", "utcnow",
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "Membership",
+    "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
+    "utcnow",
 ]
