@@ -10,19 +10,23 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.models import Group, Organisation
+from gateway.models import Organisation
+
+if TYPE_CHECKING:
+    from routing.directory_snapshot import GroupView
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Routed:
-    groups: list[Group]
+    groups: list[GroupView]  # snapshot values: active agents included, nothing left to load
     organisations: list[str]  # names shown to the person in the acknowledgement
     areas: list[str]  # "Bouches-du-Rhône (13)"
     reasons_by_group: dict[int, list[str]] = field(default_factory=dict)
@@ -84,8 +88,11 @@ def catalog_with_overrides(session: Session):
     return _OVERRIDDEN[rows]
 
 
-def _default_groups(session: Session, settings: Settings) -> list[Group]:
-    group = session.scalars(select(Group).where(Group.name == settings.default_group)).first()
+def _default_groups(session: Session, settings: Settings) -> list[GroupView]:
+    """The default group even when nobody can read it: the ticket then waits there for a person."""
+    from routing.directory_snapshot import current_snapshot
+
+    group = current_snapshot(session).named(settings.default_group)
     return [group] if group is not None else []
 
 
@@ -108,7 +115,7 @@ def _area_label(code: str) -> str:
         return code
 
 
-def _reasons_by_group(groups: list[Group], decision, selection) -> dict[int, list[str]]:
+def _reasons_by_group(groups: list[GroupView], decision, selection) -> dict[int, list[str]]:
     """For each group: its selection step and the words that triggered its organisation."""
     reasons: dict[int, list[str]] = {}
     by_name = {g.name: g for g in groups}

@@ -20,17 +20,21 @@ goes straight to the area's triage group, else the national one
 (``low-confidence``); a decision without any organisation does the same with
 the ordinary triage rules. A group counts only when someone can read it: at
 least one active agent, or a shared mailbox. Selection never creates anything.
+
+The rules read the directory from an in-memory snapshot that is rebuilt only
+when the directory changed (``routing.directory_snapshot``): selection costs
+one query per request, and the selected groups are plain ``GroupView`` values
+that carry their active agents, so the ticket needs no further query either.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from gateway.models import Agent, Area, Group, Membership, Organisation
 from routing.decision import Decision
+from routing.directory_snapshot import DirectorySnapshot, GroupView, current_snapshot
 
 ORGANISATION_AREA = "organisation+area"
 ORGANISATION_NATIONAL = "organisation-national"
@@ -70,7 +74,7 @@ class Step:
 class Selection:
     """The groups to bring in, first occurrence first, and how they were found."""
 
-    groups: list[Group] = field(default_factory=list)
+    groups: list[GroupView] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -88,14 +92,14 @@ class Selection:
         return "\n".join(s.explanation for s in self.steps)
 
 
-def is_reachable(group: Group) -> bool:
+def is_reachable(group: GroupView) -> bool:
     """Someone reads what is sent to the group: an active agent or a shared mailbox."""
-    return bool(group.mailbox) or any(m.agent.active for m in group.memberships)
+    return group.reachable
 
 
 def select_groups(session: Session, decision: Decision, *, default_group: str) -> Selection:
     """Choose the groups for a decision, recording each rule applied."""
-    selector = _Selector(session, default_group)
+    selector = _Selector(current_snapshot(session), default_group)
     areas = routing_areas(decision)
     if decision.triage:
         selector.triage(areas, low_confidence=True)
@@ -123,8 +127,8 @@ def unique(values) -> list:
 class _Selector:
     """Runs the chain for one decision and accumulates the selection."""
 
-    def __init__(self, session: Session, default_group: str) -> None:
-        self.session = session
+    def __init__(self, directory: DirectorySnapshot, default_group: str) -> None:
+        self.directory = directory
         self.default_group = default_group
         self.selection = Selection()
         self._chosen: set[int] = set()
@@ -132,24 +136,24 @@ class _Selector:
     # -- chains ---------------------------------------------------------
     def organisation_chain(self, organisation: str, area: str | None) -> None:
         if area is not None:
-            found = self._take(self._organisation_area_groups(organisation, area), organisation, area, ORGANISATION_AREA)
-            if found:
+            local = self.directory.organisation_area(organisation, area)
+            if self._take(local, organisation, area, ORGANISATION_AREA):
                 return
-        if self._take(self._organisation_national_groups(organisation), organisation, area, ORGANISATION_NATIONAL):
+        if self._take(self.directory.organisation_national(organisation), organisation, area, ORGANISATION_NATIONAL):
             return
-        if area is not None and self._take(self._area_triage_groups(area), organisation, area, AREA_TRIAGE):
+        if area is not None and self._take(self.directory.area_triage(area), organisation, area, AREA_TRIAGE):
             return
         self._national_triage(organisation, area, NATIONAL_TRIAGE)
 
     def triage(self, areas: list[str], *, low_confidence: bool) -> None:
         for area in areas or [None]:
             area_rule = LOW_CONFIDENCE if low_confidence else AREA_TRIAGE
-            if area is not None and self._take(self._area_triage_groups(area), None, area, area_rule):
+            if area is not None and self._take(self.directory.area_triage(area), None, area, area_rule):
                 continue
             self._national_triage(None, area, LOW_CONFIDENCE if low_confidence else NATIONAL_TRIAGE)
 
     def _national_triage(self, organisation: str | None, area: str | None, rule: str) -> None:
-        candidates = self._national_triage_groups()
+        candidates = self.directory.national_triage(self.default_group)
         for group in candidates:
             if is_reachable(group):
                 self._select(group, organisation, area, rule, national=True)
@@ -161,7 +165,7 @@ class _Selector:
         )
 
     # -- one rule -------------------------------------------------------
-    def _take(self, groups: list[Group], organisation: str | None, area: str | None, rule: str) -> bool:
+    def _take(self, groups: list[GroupView], organisation: str | None, area: str | None, rule: str) -> bool:
         """Select every reachable group of a rule; True when at least one was."""
         found = False
         for group in groups:
@@ -172,7 +176,7 @@ class _Selector:
                 self._skip(group, organisation, area, rule)
         return found
 
-    def _select(self, group: Group, organisation: str | None, area: str | None, rule: str, *, national: bool = False) -> None:
+    def _select(self, group: GroupView, organisation: str | None, area: str | None, rule: str, *, national: bool = False) -> None:
         sentence = f"{_subject(organisation, area, rule, national)} « {group.name} »"
         if group.id in self._chosen:
             sentence += " (déjà retenu)"
@@ -181,45 +185,12 @@ class _Selector:
             self.selection.groups.append(group)
         self.selection.steps.append(Step(organisation, area, rule, group.name, sentence))
 
-    def _skip(self, group: Group, organisation: str | None, area: str | None, rule: str, *, national: bool = False) -> None:
+    def _skip(self, group: GroupView, organisation: str | None, area: str | None, rule: str, *, national: bool = False) -> None:
         sentence = (
             f"{_subject(organisation, area, rule, national)} « {group.name} » ignoré : "
             "injoignable (aucun agent actif ni boîte aux lettres partagée)"
         )
         self.selection.steps.append(Step(organisation, area, rule, group.name, sentence, selected=False))
-
-    # -- queries --------------------------------------------------------
-    def _groups(self):
-        return select(Group).options(
-            selectinload(Group.memberships).selectinload(Membership.agent),
-            selectinload(Group.areas),
-        ).order_by(Group.name)
-
-    def _organisation_area_groups(self, organisation: str, area: str) -> list[Group]:
-        statement = (
-            self._groups()
-            .join(Group.organisation)
-            .where(Organisation.code == organisation, Group.areas.any(Area.code == area))
-        )
-        return list(self.session.scalars(statement))
-
-    def _organisation_national_groups(self, organisation: str) -> list[Group]:
-        statement = self._groups().join(Group.organisation).where(
-            Organisation.code == organisation, Group.is_national.is_(True)
-        )
-        return list(self.session.scalars(statement))
-
-    def _area_triage_groups(self, area: str) -> list[Group]:
-        statement = self._groups().where(Group.is_triage.is_(True), Group.areas.any(Area.code == area))
-        return list(self.session.scalars(statement))
-
-    def _national_triage_groups(self) -> list[Group]:
-        """The configured default group first, then triage groups without areas."""
-        statement = self._groups().where(
-            (Group.name == self.default_group) | (Group.is_triage.is_(True) & ~Group.areas.any())
-        )
-        groups = list(self.session.scalars(statement))
-        return sorted(groups, key=lambda g: g.name != self.default_group)
 
 
 def _subject(organisation: str | None, area: str | None, rule: str, national: bool = False) -> str:
