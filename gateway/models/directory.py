@@ -139,8 +139,9 @@ def directory_revision_ddl(dialect: str) -> list[str]:
     Alembic migration 0002. Every statement is idempotent, so it can run again
     safely. A later migration that rebuilds one of ``DIRECTORY_TABLES`` on
     SQLite (Alembic's batch mode copies the table and drops the old one, and
-    its triggers with it) must call this again; tests/test_migrations.py
-    checks that an upgraded database has every trigger.
+    its triggers with it) must call this again;
+    tests/routing_directory/test_directory_snapshot.py checks that a database
+    upgraded to head has every trigger.
 
     SQLite triggers run per row (fine: the directory changes rarely).
     PostgreSQL runs one function per statement, TRUNCATE included; the
