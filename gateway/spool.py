@@ -82,26 +82,32 @@ def enqueue_many(database: Database, arrivals: list[Arrival]) -> list[int]:
         for arrival in arrivals
     ]
     statement = insert(InboundMail).returning(InboundMail.id, sort_by_parameter_order=True)
-    with database.begin(durable=True) as session:
-        return list(session.scalars(statement, rows))
+    with database.transaction(durable=True) as connection:
+        return list(connection.execute(statement, rows).scalars())
 
 
 def claim_next(database: Database, *, lease_seconds: float, now: datetime | None = None) -> Lease | None:
-    """Take the oldest due mail for this worker, or None when there is nothing to do."""
+    """Take the oldest due mail for this worker, or None when there is nothing to do.
+
+    One statement: ``UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP
+    LOCKED]) RETURNING …``, the same shape as the outbox's lease.
+    """
     now = now or utcnow()
-    with database.begin() as session:
-        statement = (
-            select(InboundMail)
-            .where(InboundMail.state == "queued", InboundMail.next_attempt_at <= now)
-            .order_by(InboundMail.next_attempt_at, InboundMail.id)
-            .limit(1)
-        )
-        row = session.scalars(claim(statement, database)).first()
-        if row is None:
-            return None
-        row.attempts += 1
-        row.next_attempt_at = now + timedelta(seconds=lease_seconds)
-        return Lease(row.id, row.attempts, row.raw)
+    due = (
+        select(InboundMail.id)
+        .where(InboundMail.state == "queued", InboundMail.next_attempt_at <= now)
+        .order_by(InboundMail.next_attempt_at, InboundMail.id)
+        .limit(1)
+    )
+    lease = (
+        update(InboundMail)
+        .where(InboundMail.id.in_(claim(due, database).scalar_subquery()))
+        .values(attempts=InboundMail.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_seconds))
+        .returning(InboundMail.id, InboundMail.attempts, InboundMail.raw)
+    )
+    with database.transaction() as connection:
+        row = connection.execute(lease).first()
+    return Lease(*row) if row is not None else None
 
 
 def load(session: Session, lease: Lease) -> InboundMail:

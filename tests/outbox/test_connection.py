@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiosmtpd.controller import Controller
 
 from gateway.config import Settings
+from gateway.doorbell import Doorbell
+from gateway.outbox import run_delivery_loop
 from gateway.transports import RelayTransport, smtp_line_endings
-from tests.outbox.conftest import mail_bytes
+from tests.outbox.conftest import mail_bytes, queue_mail
 from tests.support.smtp_sink import SinkHandler, SmtpSink, free_port
 
 
@@ -18,11 +21,16 @@ class CountingHandler(SinkHandler):
     """The sink's handler, also counting SMTP sessions (one EHLO each)."""
 
     sessions: int = 0
+    quits: int = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.sessions += 1
         session.host_name = hostname
         return responses
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
 
 
 def test_a_batch_shares_one_connection():
@@ -59,3 +67,41 @@ def test_a_connection_closed_by_the_relay_while_idle_is_reopened():
 def test_smtp_line_endings():
     assert smtp_line_endings(b"a\nb\r\nc\rd") == b"a\r\nb\r\nc\r\nd\r\n"
     assert smtp_line_endings(b"a\r\n") == b"a\r\n"
+
+
+def wait_until(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_delivery_loop_keeps_the_connection_across_batches_and_closes_it_when_idle(database, settings):
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = replace(settings, delivery="relay", relay_host="127.0.0.1", relay_port=controller.port, poll_interval=30.0)
+    for n in range(45):  # three batches of at most 20
+        queue_mail(database, f"agent{n}@caf.example")
+    stop, doorbell = threading.Event(), Doorbell()
+    worker = threading.Thread(target=run_delivery_loop, args=(database, settings, RelayTransport(settings), stop),
+                              kwargs={"doorbell": doorbell}, daemon=True)
+    worker.start()
+    try:
+        assert wait_until(lambda: len(handler.received) == 45)
+        assert wait_until(lambda: handler.quits == 1)  # the queue is empty: the connection is closed
+        assert handler.sessions == 1
+
+        queue_mail(database, "later@caf.example")
+        doorbell.ring()
+        assert wait_until(lambda: len(handler.received) == 46)
+        assert wait_until(lambda: handler.quits == 2)
+        assert handler.sessions == 2  # a new connection for new work after the idle close
+    finally:
+        stop.set()
+        doorbell.ring()
+        worker.join(timeout=10)
+        controller.stop()
+    assert not worker.is_alive()
