@@ -100,20 +100,19 @@ def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail
             "sender rate limit",
         )
     requester, aidant, text, subject, note = who_and_what(mail)
-    ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new")
     if aidant is not None and requester == aidant:
         aidant = None
+    routed = _route(session, settings, mail, text, subject)
+    ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new",
+                    routing=routed.record_json())
     if mail.forwarded is not None and mail.forwarded.sender is None:
         ticket.note = "Transfert dont l'expéditeur d'origine est introuvable : le transmetteur est enregistré comme demandeur."
+    requester_row = _add_participant(ticket, requester, role="requester")
+    aidant_row = _add_participant(ticket, aidant, role="aidant") if aidant else None
+    _add_agents(ticket, routed)
     session.add(ticket)
-    session.flush()
-    requester_row = _add_participant(session, settings, ticket, requester, role="requester")
-    aidant_row = _add_participant(session, settings, ticket, aidant, role="aidant") if aidant else None
-    routed = _route(session, settings, mail, text, subject)
-    ticket.routing = routed.record_json()
-    _add_agents(session, settings, ticket, routed)
-    session.flush()
-    session.refresh(ticket)
+    session.flush()  # the ticket and its participants: their ids make the reply tokens
+    _give_tokens(settings, ticket)
     request = _store_message(
         session, settings, ticket, inbound, mail, author=requester_row, text=text,
         attachments=[*mail.attachments, *(mail.forwarded.attachments if mail.forwarded else [])],
@@ -122,8 +121,6 @@ def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail
     if aidant_row is not None and note.strip():
         aidant_note = note.strip()
         _store_message(session, settings, ticket, inbound, mail, author=aidant_row, text=aidant_note, attachments=[])
-    session.flush()
-    session.refresh(ticket)
     sent = fanout.announce_new_ticket(
         session, settings, ticket, request,
         organisations=routed.organisations, areas=routed.areas,
@@ -157,7 +154,8 @@ def aidant_signature(mail: Understood) -> str | None:
     return "\n".join(part for part in (mail.forwarder_note, mail.elided) if part) or None
 
 
-def _add_agents(session: Session, settings: Settings, ticket: Ticket, routed: Routed) -> None:
+def _add_agents(ticket: Ticket, routed: Routed) -> None:
+    """Each group's active agents and shared mailbox, once per address."""
     seen = {p.email for p in ticket.participants}
     for group in routed.groups:
         members = [(a.email, a.full_name, a.id) for a in group.agents]
@@ -167,21 +165,22 @@ def _add_agents(session: Session, settings: Settings, ticket: Ticket, routed: Ro
             if email in seen:
                 continue
             seen.add(email)
-            participant = Participant(
-                ticket_id=ticket.id, role="agent", email=email, display_name=name,
+            ticket.participants.append(Participant(
+                role="agent", email=email, display_name=name,
                 organisation_label=group.name, group_id=group.id, agent_id=agent_id,
-            )
-            session.add(participant)
-            session.flush()
-            participant.token = addresses.make_token(settings.secret, "reply", ticket.id, participant.id)
+            ))
 
 
-def _add_participant(session: Session, settings: Settings, ticket: Ticket, who: Address, *, role: str) -> Participant:
-    participant = Participant(ticket_id=ticket.id, role=role, email=who.email.lower(), display_name=who.name)
-    session.add(participant)
-    session.flush()
-    participant.token = addresses.make_token(settings.secret, "reply", ticket.id, participant.id)
+def _add_participant(ticket: Ticket, who: Address, *, role: str) -> Participant:
+    participant = Participant(role=role, email=who.email.lower(), display_name=who.name)
+    ticket.participants.append(participant)
     return participant
+
+
+def _give_tokens(settings: Settings, ticket: Ticket) -> None:
+    """Store each participant's reply token (HMAC of ticket and participant ids, so after the flush)."""
+    for participant in ticket.participants:
+        participant.token = addresses.make_token(settings.secret, "reply", ticket.id, participant.id)
 
 
 def _sender_over_limit(session: Session, settings: Settings, email: str) -> bool:
@@ -213,23 +212,21 @@ def _store_message(
     author: Participant | None, text: str, attachments: list, visibility: str = "public", kind: str = "message",
 ) -> Message:
     message = Message(
-        ticket_id=ticket.id, author_id=author.id if author else None, visibility=visibility, kind=kind,
+        author=author, visibility=visibility, kind=kind,
         text=mail.text if kind == "message" else text, trimmed=text, elided=mail.elided, html=mail.html,
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
         source="mail", inbound_id=inbound.id,
     )
-    session.add(message)
-    session.flush()
+    ticket.messages.append(message)
     for item in attachments:
         if item.is_message and not item.content:
             continue
         digest = attachment_store.store(settings.attachments_dir, item.content)
-        session.add(Attachment(
-            message_id=message.id, filename=item.filename, content_type=item.content_type, size=item.size,
+        message.attachments.append(Attachment(
+            filename=item.filename, content_type=item.content_type, size=item.size,
             sha256=digest, content_id=item.content_id, inline=item.inline,
         ))
-    session.flush()
-    session.refresh(message)
+    session.flush()  # the message's id names its outbound mails (dedup keys)
     return message
 
 
@@ -250,8 +247,6 @@ def accept_reply(session: Session, settings: Settings, inbound: InboundMail, mai
         kind="note" if match.visibility == "internal" else "message",
     )
     _update_status(session, ticket, author)
-    session.flush()
-    session.refresh(ticket)
     sent = fanout.relay_message(session, settings, ticket, message)
     audit(session, "message.added", ticket_id=ticket.id, author=author.email, visibility=match.visibility,
           via=match.via, outbound=sent)

@@ -72,12 +72,15 @@ _OVERRIDDEN: dict[tuple, object] = {}  # catalog per set of database aliases: it
 
 
 def catalog_with_overrides(session: Session):
-    """The catalog file, plus the aliases the national team added in the database."""
-    from routing.catalog import load_catalog
+    """The catalog file, plus the aliases the national team added in the database.
 
-    rows = tuple(session.execute(
-        select(Organisation.code, Organisation.aliases).where(Organisation.aliases != "").order_by(Organisation.code)
-    ))
+    The aliases come with the cached directory snapshot (the organisations
+    table changes its revision token), so this costs no query of its own.
+    """
+    from routing.catalog import load_catalog
+    from routing.directory_snapshot import current_snapshot
+
+    rows = current_snapshot(session).aliases
     if not rows:
         return load_catalog()
     if rows not in _OVERRIDDEN:

@@ -68,9 +68,14 @@ class DirectorySnapshot:
     differ between SQLite and PostgreSQL, so the database sorts, not Python).
     """
 
-    def __init__(self, groups: Iterable[GroupView], token: str | None = None) -> None:
+    def __init__(
+        self, groups: Iterable[GroupView], token: str | None = None, aliases: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.token = token
         self.groups: tuple[GroupView, ...] = tuple(groups)
+        #: (organisation code, aliases one per line) added in the database, by code: the
+        #: classifier's catalog overrides, watched by the same revision token.
+        self.aliases = aliases
         self._by_name = {g.name: g for g in self.groups}
         self._organisation_area: dict[tuple[str, str], list[GroupView]] = {}
         self._organisation_national: dict[str, list[GroupView]] = {}
@@ -90,7 +95,12 @@ class DirectorySnapshot:
 
     @classmethod
     def load(cls, session: Session, token: str | None = None) -> "DirectorySnapshot":
-        """Read the directory with three queries: groups, their areas, their active members."""
+        """Read the directory with four queries: groups, their areas, their active members, aliases."""
+        aliases = tuple(
+            (code, text) for code, text in session.execute(
+                select(Organisation.code, Organisation.aliases).where(Organisation.aliases != "").order_by(Organisation.code)
+            )
+        )
         areas: dict[int, set[str]] = {}
         for group_id, code in session.execute(
             select(group_areas.c.group_id, Area.code).join(Area, Area.id == group_areas.c.area_id)
@@ -119,6 +129,7 @@ class DirectorySnapshot:
                 for group_id, name, organisation, mailbox, is_national, is_triage in rows
             ),
             token,
+            aliases,
         )
 
     # -- the lookups of the selection chain --------------------------------
