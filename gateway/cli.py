@@ -89,38 +89,23 @@ def prepare(settings, database) -> dict:
 @main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Lance tout : SMTP, traitement et envoi, dans un seul processus."""
+    """Lance tout : SMTP ici, traitement et envoi dans deux processus surveillés."""
     settings, database = ctx.obj["settings"], _database(ctx)
     prepare(settings, database)
-    from gateway.outbox import run_delivery_loop
-    from gateway.processor import run_processor_loop
-    from gateway.smtp import GatewayController
-    from gateway.transports import make_transport
-
     from gateway.doorbell import Doorbell
+    from gateway.smtp import GatewayController
+    from gateway.workers import gateway_workers
 
-    from gateway.routing_step import warm_up
-
-    warm_up()  # before the first mail is accepted, not during it
-    stop = threading.Event()
     inbound, outbound = Doorbell(), Doorbell()
+    workers = gateway_workers(settings, inbound, outbound)
+    workers.start()  # they load the routing tables while the receiver starts
     controller = GatewayController(database, settings, doorbell=inbound)
     controller.start()
-    workers = [
-        threading.Thread(target=run_processor_loop, args=(database, settings, stop),
-                         kwargs={"doorbell": inbound, "delivery": outbound}, name="processor", daemon=True),
-        threading.Thread(target=run_delivery_loop, args=(database, settings, make_transport(settings), stop),
-                         kwargs={"doorbell": outbound, "receiver": inbound}, name="delivery", daemon=True),
-    ]
-    for worker in workers:
-        worker.start()
     _print_welcome(settings)
-    _wait_for_signal(stop)
-    inbound.ring()
-    outbound.ring()
+    stop = threading.Event()
+    _wait_for_signal(stop, every_second=workers.check)
     controller.stop()
-    for worker in workers:
-        worker.join(timeout=10)
+    workers.stop(bells=(inbound, outbound))
     click.echo("Passerelle arrêtée.")
 
 
@@ -142,14 +127,22 @@ Ctrl+C pour arrêter.
 """)
 
 
-def _wait_for_signal(stop: threading.Event) -> None:
+def _stop_on_signal(stop: threading.Event) -> None:
+    """SIGTERM and Ctrl+C set ``stop``: the current mail is finished, then the command returns."""
     def request_stop(*_):
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+
+
+def _wait_for_signal(stop: threading.Event, every_second=None) -> None:
+    """Block until SIGTERM or Ctrl+C, calling ``every_second`` meanwhile (supervision)."""
+    _stop_on_signal(stop)
     while not stop.is_set():
         stop.wait(1.0)
+        if every_second is not None and not stop.is_set():
+            every_second()
 
 
 @main.command()
@@ -183,7 +176,7 @@ def process(ctx: click.Context, once: bool) -> None:
         click.echo(f"{drain(database, settings)} message(s) traité(s).")
         return
     stop = threading.Event()
-    threading.Thread(target=_wait_for_signal, args=(stop,), daemon=True)
+    _stop_on_signal(stop)
     run_processor_loop(database, settings, stop)
 
 
@@ -202,6 +195,7 @@ def deliver(ctx: click.Context, once: bool) -> None:
         click.echo(str(report))
         return
     stop = threading.Event()
+    _stop_on_signal(stop)
     run_delivery_loop(database, settings, transport, stop)
 
 

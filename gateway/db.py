@@ -9,6 +9,7 @@ timeout so the SMTP receiver, the processor and the delivery worker of one
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -57,34 +58,74 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_SQLITE_LOCKS: dict[str, threading.RLock] = {}  # one per database file, shared by its engines
-_LOCKS_GUARD = threading.Lock()
+class WriteTurn:
+    """One writer at a time on a SQLite file, across the threads and processes using it.
+
+    SQLite has a single writer and its busy handler *sleeps* (up to 100 ms a
+    time) while another connection writes, which measured 8 mails/s at the
+    SMTP receiver while the processor worked. Waiting on a lock instead wakes
+    the next writer as soon as the previous one commits: a ``threading.RLock``
+    for the threads of this process, then ``flock`` on a file beside the
+    database for the other processes (``aplus run`` runs its receiver,
+    processor and delivery worker as three; ``aplus ingest`` may run beside
+    them). Re-entrant within a thread, like the units of work it guards.
+    """
+
+    def __init__(self, lock_path: Path | None) -> None:
+        self._threads = threading.RLock()
+        self._lock_path = lock_path
+        self._file = None
+        self._depth = 0
+
+    def __enter__(self) -> "WriteTurn":
+        self._threads.acquire()
+        try:
+            if self._depth == 0 and self._lock_path is not None:
+                if self._file is None:
+                    self._file = open(self._lock_path, "a+b")  # noqa: SIM115 - kept open for the process's life
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._file is not None:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+_SQLITE_TURNS: dict[str, WriteTurn] = {}  # one per database file in this process, shared by its engines
+_TURNS_GUARD = threading.Lock()
+
+
+def _sqlite_turn(engine: Engine) -> WriteTurn:
+    database = engine.url.database
+    lock_path = Path(f"{database}.lock") if database and database != ":memory:" and not database.startswith("file:") else None
+    with _TURNS_GUARD:
+        return _SQLITE_TURNS.setdefault(str(engine.url), WriteTurn(lock_path))
 
 
 @dataclass
 class Database:
     """An engine and its session factory, passed explicitly to whoever needs them.
 
-    On SQLite, units of work of one process take turns on a lock before they
-    BEGIN: SQLite has a single writer and its busy handler *sleeps* (up to
-    100 ms a time) while another connection writes, which measured 8 mails/s
-    at the SMTP receiver while the processor worked. Waiting on a Python lock
-    wakes the next writer as soon as the previous one commits. Other
-    processes sharing the file still go through SQLite's busy timeout.
+    On SQLite, units of work take turns (``WriteTurn``) before they BEGIN.
     """
 
     engine: Engine
     sessions: sessionmaker[Session]
-    write_lock: threading.RLock | None = None
+    write_turn: WriteTurn | None = None
 
     @classmethod
     def connect(cls, url: str, **kwargs) -> "Database":
         engine = make_engine(url, **kwargs)
-        lock = None
-        if engine.dialect.name == "sqlite":
-            with _LOCKS_GUARD:
-                lock = _SQLITE_LOCKS.setdefault(str(engine.url), threading.RLock())
-        return cls(engine, sessionmaker(engine, expire_on_commit=False), lock)
+        turn = _sqlite_turn(engine) if engine.dialect.name == "sqlite" else None
+        return cls(engine, sessionmaker(engine, expire_on_commit=False), turn)
 
     @property
     def is_postgres(self) -> bool:
@@ -114,12 +155,12 @@ class Database:
 
     def _writer(self):
         """This process's turn on a SQLite file (see the class docstring); nothing on PostgreSQL."""
-        return self.write_lock if self.write_lock is not None else nullcontext()
+        return self.write_turn if self.write_turn is not None else nullcontext()
 
     @contextmanager
     def _connection(self, *, durable: bool) -> Iterator[Connection]:
         with self.engine.connect() as connection:
-            if not (durable and self.write_lock is not None):
+            if not (durable and self.write_turn is not None):
                 yield connection
                 return
             raw = connection.connection.driver_connection  # the pragma must precede BEGIN
