@@ -13,14 +13,13 @@ client threads the ticket as one conversation.
 from __future__ import annotations
 
 import secrets
-from email.message import Message as MimeMessage
 from email.utils import format_datetime
 
 from sqlalchemy.orm import Session
 
 from gateway import addresses, attachment_store
 from gateway.config import Settings
-from gateway.mime import address_header, compose, serialise
+from gateway.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.templating import render_mail
 
@@ -82,7 +81,7 @@ def build_mail(
     automatic: bool = False,
     attachments: list[tuple[str, str, bytes]] = (),
     reply: bool = False,
-) -> MimeMessage:
+) -> bytes:
     subject = subject_for(ticket, reply=reply)
     text, html = render_mail(template, **common_context(settings, ticket, recipient, subject), **context)
     headers = [
@@ -101,7 +100,7 @@ def build_mail(
     return compose(headers, text, html, attachments)
 
 
-def queue(session: Session, mail: MimeMessage, *, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail:
+def queue(session: Session, raw: bytes, *, message_id: str, ticket: Ticket, recipient: Participant, dedup_key: str) -> OutboundMail:
     """Write one outbound mail.
 
     ``dedup_key`` is unique in the table: the same message can never be queued
@@ -113,8 +112,8 @@ def queue(session: Session, mail: MimeMessage, *, ticket: Ticket, recipient: Par
         ticket_id=ticket.id,
         participant_id=recipient.id,
         recipient=recipient.email,
-        message_id_header=mail["Message-ID"],
-        raw=serialise(mail),
+        message_id_header=message_id,
+        raw=raw,
     )
     session.add(row)
     return row
@@ -158,7 +157,8 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
             attachments=files,
             reply=True,
         )
-        queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=f"message:{message.id}:{recipient.email}")
+        queue(session, mail, message_id=message.our_message_id, ticket=ticket, recipient=recipient,
+              dedup_key=f"message:{message.id}:{recipient.email}")
         count += 1
     return count
 
@@ -182,6 +182,7 @@ def announce_new_ticket(
     count = 0
     for recipient in ticket.participants:
         if recipient.is_agent:
+            message_id = request.our_message_id
             mail = build_mail(
                 settings,
                 ticket=ticket,
@@ -197,12 +198,13 @@ def announce_new_ticket(
                     "attachment_names": [name for name, _, _ in files],
                 },
                 author_label=requester.label,
-                message_id=request.our_message_id,
+                message_id=message_id,
                 references=references,
                 attachments=files,
             )
             key = f"message:{request.id}:{recipient.email}"
         else:
+            message_id = new_message_id(settings, ticket, "ack")
             mail = build_mail(
                 settings,
                 ticket=ticket,
@@ -214,11 +216,11 @@ def announce_new_ticket(
                     "organisations": organisations,
                 },
                 author_label="",
-                message_id=new_message_id(settings, ticket, "ack"),
+                message_id=message_id,
                 references=references,
                 automatic=True,
             )
             key = f"ack:{ticket.id}:{recipient.email}"
-        queue(session, mail, ticket=ticket, recipient=recipient, dedup_key=key)
+        queue(session, mail, message_id=message_id, ticket=ticket, recipient=recipient, dedup_key=key)
         count += 1
     return count
