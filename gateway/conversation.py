@@ -218,14 +218,15 @@ def _store_message(
         source="mail", inbound_id=inbound.id,
     )
     ticket.messages.append(message)
-    for item in attachments:
-        if item.is_message and not item.content:
-            continue
-        digest = attachment_store.store(settings.attachments_dir, item.content)
-        message.attachments.append(Attachment(
+    message.attachments = [  # assigned even when empty: the fan-out then reads it without a query
+        Attachment(
             filename=item.filename, content_type=item.content_type, size=item.size,
-            sha256=digest, content_id=item.content_id, inline=item.inline,
-        ))
+            sha256=attachment_store.store(settings.attachments_dir, item.content),
+            content_id=item.content_id, inline=item.inline,
+        )
+        for item in attachments
+        if not (item.is_message and not item.content)
+    ]
     session.flush()  # the message's id names its outbound mails (dedup keys)
     return message
 
