@@ -101,6 +101,8 @@ def run(ctx: click.Context) -> None:
     workers.start()  # they load the routing tables while the receiver starts
     controller = GatewayController(database, settings, doorbell=inbound)
     controller.start()
+    if not workers.wait_ready():
+        logging.getLogger(__name__).error("a worker is not ready after 60 s; mail is accepted and will wait")
     _print_welcome(settings)
     stop = threading.Event()
     _wait_for_signal(stop, every_second=workers.check)

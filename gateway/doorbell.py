@@ -18,7 +18,9 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-#: In ``aplus run``, workers wait for this much silence from the receiver...
+#: Incoming mail faster than this (mails/s) is a burst: workers let it pass first...
+BURST_RATE = 100.0
+#: ...until the receiver has been silent this long...
 RECEIVER_QUIET_SECONDS = 0.02
 #: ...but never defer their work longer than this.
 RECEIVER_PRIORITY_SECONDS = 2.0
@@ -36,6 +38,7 @@ class Doorbell:
         self._event = context.Event()
         self._last_ring = context.RawValue("d", 0.0)  # one aligned double: written whole
         self._arriving = context.Value("i", 0)
+        self._arrivals = context.Value("Q", 0)  # mails stored since the start, for the burst rate
 
     def ring(self) -> None:
         self._last_ring.value = time.monotonic()
@@ -51,7 +54,13 @@ class Doorbell:
         finally:
             with self._arriving.get_lock():
                 self._arriving.value -= 1
+            with self._arrivals.get_lock():
+                self._arrivals.value += 1
             self.ring()
+
+    @property
+    def arrivals(self) -> int:
+        return self._arrivals.value
 
     def wait_until_quiet(self, quiet: float, longest: float) -> None:
         """Let a burst of rings pass before working (at most ``longest`` seconds).
@@ -74,6 +83,36 @@ class Doorbell:
 
     def wait(self, timeout: float) -> None:
         self._event.wait(timeout)
+
+
+class BurstGate:
+    """A worker's view of the receiver: let bursts of incoming mail pass, never a trickle.
+
+    Measured with ``benchmarks/ingest.py``: deferring to the receiver after
+    every arrival (20 ms of silence) cost the processor a fifth of its time at
+    a steady 20 requests/s and built a backlog, while not deferring during a
+    burst of 1000 mails over 8 connections took a quarter of the receiver's
+    throughput. So a worker looks at how fast mail arrived since it last
+    looked: at ``BURST_RATE`` or more it waits for the burst to end (at most
+    ``RECEIVER_PRIORITY_SECONDS``), below it works at once.
+    """
+
+    def __init__(self, bell: Doorbell, *, clock=time.monotonic) -> None:
+        self.bell = bell
+        self.clock = clock
+        self._count = bell.arrivals
+        self._at = clock()
+
+    def pass_burst(self) -> bool:
+        """Return once no burst is under way; True when it had to wait for one."""
+        now, count = self.clock(), self.bell.arrivals
+        rate = (count - self._count) / max(now - self._at, 1e-3)
+        self._count, self._at = count, now
+        if rate < BURST_RATE:
+            return False
+        self.bell.wait_until_quiet(RECEIVER_QUIET_SECONDS, RECEIVER_PRIORITY_SECONDS)
+        self._count, self._at = self.bell.arrivals, self.clock()
+        return True
 
 
 def idle(stop: threading.Event, doorbell: Doorbell | None, timeout: float) -> None:

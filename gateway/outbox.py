@@ -58,7 +58,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config import Settings
 from gateway.db import Database, claim
-from gateway.doorbell import RECEIVER_PRIORITY_SECONDS, RECEIVER_QUIET_SECONDS, Doorbell, idle
+from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.models import OutboundMail, utcnow
 from gateway.models.mail import OUTBOUND_STATES
 from gateway.transports import DeliveryError, PermanentFailure, TemporaryFailure, Transport
@@ -283,12 +283,13 @@ def run_delivery_loop(
     EHLO, STARTTLS, AUTH) for each batch doubled the cost of a mail when
     batches are small, as when requests arrive one by one.
     """
+    gate = BurstGate(receiver) if receiver is not None else None
     try:
         while not stop.is_set():
             if doorbell is not None:
                 doorbell.clear()
-            if receiver is not None:
-                receiver.wait_until_quiet(RECEIVER_QUIET_SECONDS, RECEIVER_PRIORITY_SECONDS)
+            if gate is not None:
+                gate.pass_burst()
             try:
                 report = deliver_due(database, settings, transport, keep_open=True)
             except Exception:

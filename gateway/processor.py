@@ -15,7 +15,7 @@ from gateway import spool
 from gateway.config import Settings
 from gateway.conversation import handle
 from gateway.db import Database
-from gateway.doorbell import RECEIVER_PRIORITY_SECONDS, RECEIVER_QUIET_SECONDS, Doorbell, idle
+from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.routing_step import warm_up
 from gateway.understand import read_mail
 
@@ -75,10 +75,11 @@ def run_processor_loop(
 ) -> None:
     """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
     warm_up()
+    gate = BurstGate(doorbell) if doorbell is not None else None
     while not stop.is_set():
         if doorbell is not None:
             doorbell.clear()
-            doorbell.wait_until_quiet(RECEIVER_QUIET_SECONDS, RECEIVER_PRIORITY_SECONDS)
+            gate.pass_burst()
         try:
             worked = process_next(database, settings)
         except Exception:

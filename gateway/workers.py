@@ -47,6 +47,7 @@ class Worker:
     target: Callable[..., None]
     args: tuple[Any, ...]
     process: multiprocessing.process.BaseProcess | None = None
+    ready: Any = None  # an Event the child sets once it can take work
     restarts: int = 0
     last_start: float = 0.0
 
@@ -62,12 +63,21 @@ class Supervisor:
         self.stop_event = self.context.Event()
 
     def add(self, name: str, target: Callable[..., None], *args: Any) -> None:
-        """``target(stop_event, *args)`` runs in the child; it returns when ``stop_event`` is set."""
+        """``target(stop_event, ready_event, *args)`` runs in the child.
+
+        It sets ``ready_event`` once it can take work and returns when
+        ``stop_event`` is set.
+        """
         self.workers.append(Worker(name, target, args))
 
     def start(self) -> None:
         for worker in self.workers:
             self._spawn(worker)
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Wait until every worker said it is ready (``aplus run`` announces itself only then)."""
+        deadline = time.monotonic() + timeout
+        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in self.workers)
 
     def check(self) -> None:
         """Start again any worker that died; called periodically by the parent."""
@@ -100,8 +110,10 @@ class Supervisor:
                 worker.process.join(5)
 
     def _spawn(self, worker: Worker) -> None:
+        worker.ready = self.context.Event()
         process = self.context.Process(
-            target=_child, args=(worker.name, worker.target, self.stop_event, worker.args, logging.getLogger().level),
+            target=_child,
+            args=(worker.name, worker.target, self.stop_event, worker.ready, worker.args, logging.getLogger().level),
             name=f"aplus-{worker.name}", daemon=True,
         )
         process.start()
@@ -109,7 +121,7 @@ class Supervisor:
         log.info("worker %s started (pid %s)", worker.name, process.pid)
 
 
-def _child(name: str, target: Callable[..., None], stop, args: tuple[Any, ...], log_level: int) -> None:
+def _child(name: str, target: Callable[..., None], stop, ready, args: tuple[Any, ...], log_level: int) -> None:
     """Entry point of a worker process: quiet signals, lower priority, logging, then the work."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group; the parent decides
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -121,7 +133,7 @@ def _child(name: str, target: Callable[..., None], stop, args: tuple[Any, ...], 
     if log_level > logging.DEBUG:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
     threading.Thread(target=_stop_with_parent, args=(stop,), name="parent-watch", daemon=True).start()
-    target(stop, *args)
+    target(stop, ready, *args)
 
 
 def _stop_with_parent(stop) -> None:
@@ -138,23 +150,27 @@ def _stop_with_parent(stop) -> None:
 # -- the two workers of ``aplus run`` --------------------------------------------
 
 
-def processor_worker(stop, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
+def processor_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
     from gateway.db import Database
     from gateway.processor import run_processor_loop
+    from gateway.routing_step import warm_up
 
     database = Database.connect(settings.effective_database_url)
+    warm_up()  # the routing tables, before saying ready
+    ready.set()
     try:
         run_processor_loop(database, settings, stop, doorbell=inbound, delivery=outbound)
     finally:
         database.dispose()
 
 
-def delivery_worker(stop, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
+def delivery_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
     from gateway.db import Database
     from gateway.outbox import run_delivery_loop
     from gateway.transports import make_transport
 
     database = Database.connect(settings.effective_database_url)
+    ready.set()
     try:
         run_delivery_loop(database, settings, make_transport(settings), stop, doorbell=outbound, receiver=inbound)
     finally:

@@ -61,13 +61,14 @@ def hold_the_write_turn(url: str, holding, release) -> None:
     database.dispose()
 
 
-def exit_at_once(stop, marker: str) -> None:
+def exit_at_once(stop, ready, marker: str) -> None:
     with open(marker, "a") as handle:
         handle.write(f"{os.getpid()}\n")
 
 
-def work_until_stopped(stop, marker: str) -> None:
+def work_until_stopped(stop, ready, marker: str) -> None:
     Path(marker).write_text(str(os.getpid()))
+    ready.set()
     while not stop.is_set():
         stop.wait(0.05)
 
@@ -147,7 +148,7 @@ def test_stop_asks_workers_to_finish(tmp_path):
     supervisor = Supervisor()
     supervisor.add("worker", work_until_stopped, str(marker))
     supervisor.start()
-    assert wait_until(marker.exists)
+    assert supervisor.wait_ready(30) and marker.exists()
     supervisor.stop(timeout=30)
     assert supervisor.workers[0].process.exitcode == 0  # returned on its own, not terminated
 
@@ -229,3 +230,42 @@ def _worker_pids(lines: list[str], name: str) -> list[int]:
 
 def _worker_pid(lines: list[str], name: str) -> int:
     return _worker_pids(lines, name)[-1]
+
+
+# -- burst gate ----------------------------------------------------------------------
+
+
+class CountedBell:
+    """A doorbell's two readings the gate uses, set by the test: arrivals and the waits asked for."""
+
+    def __init__(self) -> None:
+        self.arrivals = 0
+        self.waits = 0
+
+    def wait_until_quiet(self, quiet: float, longest: float) -> None:
+        self.waits += 1
+
+
+def test_the_gate_waits_out_a_burst_but_not_a_trickle():
+    from gateway.doorbell import BURST_RATE, BurstGate
+
+    bell, now = CountedBell(), [100.0]
+    gate = BurstGate(bell, clock=lambda: now[0])
+    now[0] += 1.0
+    bell.arrivals += 20  # 20 mails in a second: a steady trickle
+    assert gate.pass_burst() is False and bell.waits == 0
+    now[0] += 0.05
+    bell.arrivals += int(BURST_RATE * 0.05) + 5  # faster than the burst rate since the last look
+    assert gate.pass_burst() is True and bell.waits == 1
+    now[0] += 0.05
+    bell.arrivals += 1
+    assert gate.pass_burst() is False and bell.waits == 1
+
+
+def test_the_gate_counts_arrivals_stored_in_another_process():
+    bell = Doorbell()
+    started, stored = SPAWN.Event(), SPAWN.Event()
+    child = SPAWN.Process(target=arrive_slowly, args=(bell, started, stored, 0.0))
+    child.start()
+    child.join(30)
+    assert stored.is_set() and bell.arrivals == 1
