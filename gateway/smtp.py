@@ -125,6 +125,7 @@ class GatewayController(Controller):
         handler = GatewayHandler(database, settings, source="lmtp" if settings.lmtp else "smtp", doorbell=doorbell)
         super().__init__(
             handler,
+            loop=_event_loop(),
             hostname=host or settings.smtp_host,
             port=settings.smtp_port if port is None else port,
             data_size_limit=settings.max_message_bytes,
@@ -135,3 +136,18 @@ class GatewayController(Controller):
     def factory(self):
         server_class = GatewayLMTP if self.lmtp else GatewaySMTP
         return server_class(self.handler, **self.SMTP_kwargs)
+
+
+
+def _event_loop():
+    """The receiver's event loop: uvloop.
+
+    The receiver spends most of its time in asyncio's protocol machinery
+    (aiosmtpd's parsing, socket writes, the selector). Measured with
+    ``benchmarks/ingest.py``'s burst (1000 mails, 8 connections), the receiver
+    alone went from 0.78-0.88 of the bare-aiosmtpd baseline on the default
+    loop to 0.96-1.13 on uvloop, a maintained drop-in loop.
+    """
+    import uvloop
+
+    return uvloop.new_event_loop()
