@@ -49,6 +49,7 @@ class Settings:
     sender_hourly_limit: int = 20  # new tickets one sender may open per hour
     ticket_hourly_limit: int = 60  # messages one ticket may take per hour (loop brake)
     poll_interval: float = 0.5
+    processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
     extra: Mapping[str, Any] = field(default_factory=dict)
 

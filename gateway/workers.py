@@ -178,8 +178,15 @@ def delivery_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound
 
 
 def gateway_workers(settings: Settings, inbound: Doorbell, outbound: Doorbell) -> Supervisor:
-    """The supervisor of ``aplus run``: one processor and one delivery worker."""
+    """The supervisor of ``aplus run``: ``settings.processors`` processors and one delivery worker.
+
+    Two processors by default: on PostgreSQL they work side by side (``SKIP
+    LOCKED``); on SQLite they take turns writing, but one reads and parses
+    its next mail while the other holds the turn.
+    """
     supervisor = Supervisor()
-    supervisor.add("processor", processor_worker, settings, inbound, outbound)
+    for number in range(1, max(1, settings.processors) + 1):
+        name = "processor" if number == 1 else f"processor-{number}"
+        supervisor.add(name, processor_worker, settings, inbound, outbound)
     supervisor.add("delivery", delivery_worker, settings, inbound, outbound)
     return supervisor

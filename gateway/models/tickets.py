@@ -51,7 +51,7 @@ class Participant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))
-    email: Mapped[str] = mapped_column(String(320))  # lower-case
+    email: Mapped[str] = mapped_column(String(320), index=True)  # lower-case; rate limits and duplicates look it up
     display_name: Mapped[str] = mapped_column(String(200), default="")
     organisation_label: Mapped[str] = mapped_column(String(100), default="")  # "CAF 13"
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
