@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gateway import addresses, attachment_store, fanout
 from gateway.config import Settings
 from gateway.models import Attachment, InboundMail, Message, Participant, Ticket, audit, utcnow
-from gateway.routing_step import Routed, route_request
+from gateway.routing_step import Ahead, Routed, classify_ahead, route_request
 from gateway.thread_match import Matched, Rejected, match_mail
 from gateway.understand.model import Address, Understood
 
@@ -44,8 +44,12 @@ def quarantine(reason: str, summary: str, ticket: Ticket | None = None) -> Outco
     return Outcome("quarantined", summary, reason=reason, ticket_id=ticket.id if ticket else None)
 
 
-def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Understood) -> Outcome:
-    """Decide and apply what one inbound mail means. See the module docstring."""
+def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None) -> Outcome:
+    """Decide and apply what one inbound mail means. See the module docstring.
+
+    ``ahead``: the routing classification made before the transaction
+    (``classify_if_new_request``), used if the mail does open a ticket.
+    """
     if _is_duplicate(session, inbound, mail):
         return done("duplicate of a mail already processed")
     if mail.sender is None and "@" in inbound.mail_from:  # no From: header, the envelope still says who
@@ -65,7 +69,24 @@ def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Und
         addresses.is_public_address(settings, r) for r in inbound.recipients
     ):
         return quarantine("Message adressé au postmaster : à lire par l'équipe.", "mail to postmaster")
-    return open_ticket(session, settings, inbound, mail)
+    return open_ticket(session, settings, inbound, mail, ahead)
+
+
+def classify_if_new_request(settings: Settings, mail: Understood) -> Ahead | None:
+    """Classify a mail that looks like a new request, before the processing transaction.
+
+    Only a guess at what ``handle`` will decide (no database here): a human
+    mail that answers none of our Message-IDs and is not addressed to a
+    personal address. A wrong guess costs a classification, nothing else.
+    """
+    if mail.automatic.kind != "human" or mail.sender is None:
+        return None
+    if any(message_id.endswith(f"@{settings.domain}>") for message_id in mail.thread_ids):
+        return None
+    if any(a.email.startswith(f"{settings.local_part}+") for a in [*mail.to, *mail.cc]):
+        return None
+    _, _, text, subject, _ = who_and_what(mail)
+    return classify_ahead(text=text, subject=subject, sender=mail.sender.email, aidant_signature=aidant_signature(mail))
 
 
 def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> bool:
@@ -90,7 +111,9 @@ def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> b
 # -- new requests ------------------------------------------------------------
 
 
-def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail: Understood) -> Outcome:
+def open_ticket(
+    session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None,
+) -> Outcome:
     """A new request: ticket, participants, stored message, acknowledgement, agents."""
     if mail.sender is None:
         return quarantine("Message sans expéditeur lisible : impossible de répondre.", "no sender")
@@ -102,7 +125,7 @@ def open_ticket(session: Session, settings: Settings, inbound: InboundMail, mail
     requester, aidant, text, subject, note = who_and_what(mail)
     if aidant is not None and requester == aidant:
         aidant = None
-    routed = _route(session, settings, mail, text, subject)
+    routed = _route(session, settings, mail, text, subject, ahead)
     ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new",
                     routing=routed.record_json())
     if mail.forwarded is not None and mail.forwarded.sender is None:
@@ -142,10 +165,10 @@ def who_and_what(mail: Understood) -> tuple[Address, Address | None, str, str, s
     return mail.sender, None, mail.trimmed or mail.text, mail.subject, ""
 
 
-def _route(session: Session, settings: Settings, mail: Understood, text: str, subject: str) -> Routed:
+def _route(session: Session, settings: Settings, mail: Understood, text: str, subject: str, ahead: Ahead | None) -> Routed:
     return route_request(
         session, settings, text=text, subject=subject,
-        sender=mail.sender.email if mail.sender else None, aidant_signature=aidant_signature(mail),
+        sender=mail.sender.email if mail.sender else None, aidant_signature=aidant_signature(mail), ahead=ahead,
     )
 
 

@@ -13,7 +13,7 @@ import threading
 
 from gateway import spool
 from gateway.config import Settings
-from gateway.conversation import handle
+from gateway.conversation import classify_if_new_request, handle
 from gateway.db import Database
 from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.routing_step import warm_up
@@ -29,9 +29,10 @@ class LeaseLost(Exception):
 def process_next(database: Database, settings: Settings) -> bool:
     """Process the oldest due mail; False when the spool had nothing due.
 
-    The mail is understood before the processing transaction opens: parsing
-    is the slow part and, on SQLite, the transaction holds the only write
-    lock, which the SMTP receiver needs to spool the next mail.
+    The mail is understood (and, when it looks like a new request,
+    classified) before the processing transaction opens: these are the slow
+    parts and, on SQLite, the transaction holds the only write turn, which
+    the SMTP receiver needs to spool the next mail.
     """
     lease = spool.claim_next(database, lease_seconds=settings.process_lease_seconds)
     if lease is None:
@@ -41,9 +42,10 @@ def process_next(database: Database, settings: Settings) -> bool:
         return True
     try:
         understood = read_mail(lease.raw, own_domain=settings.domain)
+        ahead = classify_if_new_request(settings, understood)
         with database.begin() as session:
             inbound = spool.load(session, lease)
-            outcome = handle(session, settings, inbound, understood)
+            outcome = handle(session, settings, inbound, understood, ahead)
             if not spool.finish(session, lease, state=outcome.state, outcome=outcome.summary,
                                 error=outcome.reason, ticket_id=outcome.ticket_id):
                 raise LeaseLost(lease.inbound_id)

@@ -58,3 +58,25 @@ def test_aliases_added_in_the_database_route_requests(database, settings):
         groups = [sorted(p.organisation_label for p in t.participants if p.role == "agent") for t in (first, second)]
     assert groups[0] == [settings.default_group]
     assert groups[1] == ["CAF 13"]
+
+
+def test_new_requests_are_classified_before_the_transaction_and_replies_are_not(settings):
+    """The guess made outside the write turn: requests yes, replies to us and automatic mail no."""
+    from gateway.conversation import classify_if_new_request
+    from gateway.understand import read_mail
+
+    request = read_mail(request_mail().as_bytes(), own_domain=settings.domain)
+    ahead = classify_if_new_request(settings, request)
+    assert ahead is not None and "CAF" in ahead.decision.organisation_codes
+
+    reply = request_mail(subject="RE: [A+ #K7P3QD] Mon RSA est bloqué")
+    reply["In-Reply-To"] = f"<m.k7p3qd.0123456789ab@{settings.domain}>"
+    assert classify_if_new_request(settings, read_mail(reply.as_bytes(), own_domain=settings.domain)) is None
+
+    personal = request_mail()
+    personal.replace_header("To", f"{settings.local_part}+r12-34-0123456789abcdef@{settings.domain}")
+    assert classify_if_new_request(settings, read_mail(personal.as_bytes(), own_domain=settings.domain)) is None
+
+    automatic = request_mail()
+    automatic["Auto-Submitted"] = "auto-replied"
+    assert classify_if_new_request(settings, read_mail(automatic.as_bytes(), own_domain=settings.domain)) is None
