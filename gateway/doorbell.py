@@ -13,6 +13,8 @@ bell and poll.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
 import threading
 import time
 from contextlib import contextmanager
@@ -29,33 +31,41 @@ RECEIVER_PRIORITY_SECONDS = 2.0
 class Doorbell:
     """A wake-up call that crosses processes; pass it to ``Process`` arguments to share it.
 
-    ``time.monotonic`` is the system-wide monotonic clock on Linux, so the
-    time of the last ring means the same in every process.
+    No lock is shared between processes, on purpose: a worker can be killed
+    at any instant (the supervisor then starts another), and a lock it held
+    would block the receiver forever (seen with ``multiprocessing.Event``,
+    whose condition lock a SIGKILLed waiter kept). So a ring is one byte
+    written, without blocking, into a pipe the waiters select on (a full
+    pipe already means "wake up"), and the counters are plain shared values,
+    each written by one process only (the receiver) and merely read by the
+    others. ``time.monotonic`` is the system-wide monotonic clock on Linux,
+    so the time of the last ring means the same in every process.
     """
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
-        self._event = context.Event()
+        self._reader, self._writer = context.Pipe(duplex=False)
         self._last_ring = context.RawValue("d", 0.0)  # one aligned double: written whole
-        self._arriving = context.Value("i", 0)
-        self._arrivals = context.Value("Q", 0)  # mails stored since the start, for the burst rate
+        self._arriving = context.RawValue("i", 0)  # mails being stored now (written by the receiver)
+        self._arrivals = context.RawValue("Q", 0)  # mails stored since the start, for the burst rate
 
     def ring(self) -> None:
         self._last_ring.value = time.monotonic()
-        self._event.set()
+        try:
+            os.set_blocking(self._writer.fileno(), False)
+            os.write(self._writer.fileno(), b"!")
+        except (BlockingIOError, BrokenPipeError):
+            pass  # the pipe is full of rings already, or nobody is left to wake
 
     @contextmanager
     def arriving(self) -> Iterator[None]:
-        """Around the storing of one incoming mail: ring when it is stored."""
-        with self._arriving.get_lock():
-            self._arriving.value += 1
+        """Around the storing of one incoming mail (receiver only): ring when it is stored."""
+        self._arriving.value += 1
         try:
             yield
         finally:
-            with self._arriving.get_lock():
-                self._arriving.value -= 1
-            with self._arrivals.get_lock():
-                self._arrivals.value += 1
+            self._arriving.value -= 1
+            self._arrivals.value += 1
             self.ring()
 
     @property
@@ -79,10 +89,17 @@ class Doorbell:
 
     def clear(self) -> None:
         """Call before looking for work, so a ring that comes meanwhile is not missed."""
-        self._event.clear()
+        fd = self._reader.fileno()
+        os.set_blocking(fd, False)
+        try:
+            while os.read(fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
 
     def wait(self, timeout: float) -> None:
-        self._event.wait(timeout)
+        """Until a ring not yet cleared, or ``timeout`` seconds."""
+        select.select([self._reader.fileno()], [], [], timeout)
 
 
 class BurstGate:

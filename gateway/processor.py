@@ -16,7 +16,7 @@ from gateway.config import Settings
 from gateway.conversation import classify_if_new_request, handle
 from gateway.db import Database
 from gateway.doorbell import BurstGate, Doorbell, idle
-from gateway.routing_step import warm_up
+from gateway import routing_step, templating
 from gateway.understand import read_mail
 
 log = logging.getLogger(__name__)
@@ -71,12 +71,41 @@ def drain(database: Database, settings: Settings, *, limit: int = 10_000) -> int
     return count
 
 
+WARM_UP_MAIL = (
+    b"From: Marie Durand <marie.durand@example.org>\r\nTo: aplus@aplus.localhost\r\n"
+    b"Subject: =?utf-8?q?RSA_bloqu=C3=A9?=\r\nMessage-ID: <warm-up@example.org>\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\nBonjour, mon RSA est bloqu\xc3\xa9 \xc3\xa0 Marseille.\r\n"
+)
+
+
+def warm_up(database: Database, settings: Settings) -> None:
+    """Pay now what the first mails would pay inside their transaction.
+
+    Measured: the first requests after ``aplus run`` started took 0.2-0.25 s
+    against 0.04 s for the next ones (routing tables, modules imported on
+    first use by the reader, templates compiled on first render, the ORM's
+    mappers and the directory snapshot). Nothing here writes.
+    """
+    from sqlalchemy.orm import configure_mappers
+
+    from routing.directory_snapshot import current_snapshot
+
+    routing_step.warm_up()
+    understood = read_mail(WARM_UP_MAIL, own_domain=settings.domain)
+    classify_if_new_request(settings, understood)
+    templating.warm_up()
+    configure_mappers()
+    with database.begin() as session:
+        current_snapshot(session)
+        routing_step.catalog_with_overrides(session)
+
+
 def run_processor_loop(
     database: Database, settings: Settings, stop: threading.Event, *,
     doorbell: Doorbell | None = None, delivery: Doorbell | None = None,
 ) -> None:
     """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
-    warm_up()
+    warm_up(database, settings)
     gate = BurstGate(doorbell) if doorbell is not None else None
     while not stop.is_set():
         if doorbell is not None:

@@ -48,3 +48,11 @@ def render_mail(name: str, **context) -> tuple[str, str]:
     text = environment.get_template(f"{name}.txt").render(**context)
     html = environment.get_template(f"{name}.html").render(**context)
     return text, html
+
+
+def warm_up() -> None:
+    """Compile every mail template now rather than in the first mail's transaction."""
+    environment = mail_environment()
+    for name in environment.list_templates():
+        if not name.startswith("_"):
+            environment.get_template(name)

@@ -53,6 +53,13 @@ def arrive_slowly(bell: Doorbell, started, stored, seconds: float) -> None:
         stored.set()
 
 
+def wait_forever(bell: Doorbell, waiting) -> None:
+    waiting.set()
+    while True:
+        bell.clear()
+        bell.wait(0.001)
+
+
 def hold_the_write_turn(url: str, holding, release) -> None:
     database = Database.connect(url)
     with database.begin():
@@ -98,6 +105,28 @@ def test_waiting_for_quiet_lasts_while_another_process_is_storing_a_mail():
     quiet_after_storing = stored.is_set()
     child.join(10)
     assert quiet_after_storing  # quiet only came once the other process had stored its mail
+
+
+def test_ringing_never_blocks_even_when_a_waiter_was_killed_mid_wait():
+    bell = Doorbell()
+    waiting = SPAWN.Event()
+    child = SPAWN.Process(target=wait_forever, args=(bell, waiting))
+    child.start()
+    assert waiting.wait(30)
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(10)
+
+    def ring_a_lot():
+        for _ in range(100_000):  # far more than a pipe holds: a full pipe is not an error
+            bell.ring()
+        with bell.arriving():
+            pass
+
+    ringer = threading.Thread(target=ring_a_lot, daemon=True)
+    ringer.start()
+    ringer.join(60)
+    assert not ringer.is_alive()
+    assert bell.arrivals == 1
 
 
 # -- SQLite write turn --------------------------------------------------------------
