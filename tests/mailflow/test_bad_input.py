@@ -32,6 +32,18 @@ def test_an_unknown_recipient_is_refused_at_rcpt(gateway):
     assert gateway.inbound() == []
 
 
+def test_an_unreadable_path_is_a_syntax_error_and_the_session_goes_on(gateway):
+    with gateway.client() as client:
+        client.ehlo()
+        code, answer = client.docmd("MAIL", 'FROM:"')  # the standard library's parser crashes on this one
+        assert (code, answer) == (553, b"5.1.3 Error: malformed address"), answer
+        code, _ = client.docmd("RCPT", 'TO:"')
+        assert code == 503  # no MAIL yet: nothing was taken for a sender
+        client.rset()
+        client.sendmail(MARIE, ["aplus@aplus.localhost"], request_mail().as_bytes())  # the same session still works
+    assert len(gateway.inbound()) == 1
+
+
 def test_a_forged_token_is_refused_at_rcpt(gateway):
     ticket = open_request(gateway)
     real = personal_address(gateway.sink.to(MARIE)[0].message)
