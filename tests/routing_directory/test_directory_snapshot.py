@@ -19,7 +19,7 @@ from gateway.models.directory import DIRECTORY_TABLES
 from routing.directory import select_groups
 from routing.directory_snapshot import AgentView, GroupView, current_snapshot, revision_token
 from tests.routing_directory.builders import area, decision, group
-from tests.support.databases import postgres_schema, postgres_url, sqlite_url
+from tests.support.databases import fresh_database, postgres_schema, postgres_url, sqlite_url
 
 DEFAULT = "Équipe nationale A+"
 
@@ -32,6 +32,16 @@ def token(database: Database) -> str:
 @pytest.fixture
 def directory(database):
     """A small committed directory: MSA 13 (one agent) before Triage 13, and a spare area."""
+    return fill_directory(database)
+
+
+@pytest.fixture
+def postgres_directory(postgres_database):
+    """The same directory, on PostgreSQL only (for what only PostgreSQL has)."""
+    return fill_directory(postgres_database)
+
+
+def fill_directory(database: Database) -> Database:
     with database.begin() as session:
         group(session, DEFAULT, triage=True, national=True)
         group(session, "MSA 13", org="MSA", areas=("13",), agents=("conseiller", "absent"))
@@ -163,19 +173,19 @@ def test_every_sql_write_changes_the_token(directory, table):
     assert len(set(seen)) == len(seen), f"a write to {table} left the token as it was"
 
 
-def test_truncate_changes_the_token_on_postgresql(directory):
-    if not directory.is_postgres:
-        pytest.skip("TRUNCATE is PostgreSQL's")
+@pytest.mark.postgres
+def test_truncate_changes_the_token_on_postgresql(postgres_directory):
+    directory = postgres_directory
     before = token(directory)
     with directory.begin() as session:
         session.execute(text("TRUNCATE memberships"))
     assert token(directory) != before
 
 
-def test_a_session_with_another_search_path_changes_the_token_on_postgresql(directory):
+@pytest.mark.postgres
+def test_a_session_with_another_search_path_changes_the_token_on_postgresql(postgres_directory):
     """Somebody in psql, schema-qualifying the table: the trigger still finds the revision row."""
-    if not directory.is_postgres:
-        pytest.skip("search_path is PostgreSQL's")
+    directory = postgres_directory
     before = token(directory)
     with directory.begin() as session:
         schema = session.scalar(text("SELECT current_schema()"))
@@ -329,10 +339,9 @@ def test_migrated_database_has_the_row_and_the_triggers(migrated):
     assert token(migrated) != before
 
 
-def test_create_all_and_the_migrations_install_the_same_triggers(database, migrated):
-    if database.is_postgres != migrated.is_postgres:
-        pytest.skip("compares one backend with itself")
-    assert _triggers(database) == _triggers(migrated) == _expected_triggers(database)
+def test_create_all_and_the_migrations_install_the_same_triggers(migrated, tmp_path):
+    with fresh_database("postgres" if migrated.is_postgres else "sqlite", tmp_path) as created:
+        assert _triggers(created) == _triggers(migrated) == _expected_triggers(created)
 
 
 def test_downgrade_removes_the_triggers_and_upgrade_puts_them_back(migrated):
