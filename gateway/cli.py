@@ -30,8 +30,9 @@ EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the mail and retries
 def main(ctx: click.Context, verbose: bool) -> None:
     """A+ passerelle : la passerelle e-mail du service public A+."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not verbose:  # aiosmtpd logs every SMTP command line at INFO
+    if not verbose:  # aiosmtpd logs every SMTP command line at INFO, Alembic each of its plugins
         logging.getLogger("mail.log").setLevel(logging.WARNING)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     settings = load_settings()
     ctx.obj = {"settings": settings, "database": _LazyDatabase(settings)}
 
