@@ -102,10 +102,15 @@ def warm_up(database: Database, settings: Settings) -> None:
 
 def run_processor_loop(
     database: Database, settings: Settings, stop: threading.Event, *,
-    doorbell: Doorbell | None = None, delivery: Doorbell | None = None,
+    doorbell: Doorbell | None = None, delivery: Doorbell | None = None, ready=None,
 ) -> None:
-    """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once."""
+    """Process until ``stop`` is set; ring ``delivery`` after each mail so replies leave at once.
+
+    ``ready`` (an event) is set once warmed up, so ``aplus run`` announces itself only then.
+    """
     warm_up(database, settings)
+    if ready is not None:
+        ready.set()
     gate = BurstGate(doorbell) if doorbell is not None else None
     while not stop.is_set():
         if doorbell is not None:

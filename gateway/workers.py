@@ -152,13 +152,11 @@ def _stop_with_parent(stop) -> None:
 
 def processor_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
     from gateway.db import Database
-    from gateway.processor import run_processor_loop, warm_up
+    from gateway.processor import run_processor_loop
 
     database = Database.connect(settings.effective_database_url)
-    warm_up(database, settings)  # before saying ready (run_processor_loop's own warm-up is then quick)
-    ready.set()
     try:
-        run_processor_loop(database, settings, stop, doorbell=inbound, delivery=outbound)
+        run_processor_loop(database, settings, stop, doorbell=inbound, delivery=outbound, ready=ready)
     finally:
         database.dispose()
 

@@ -47,35 +47,40 @@ def terminate(database: Database, pid: int) -> None:
         admin.dispose()
 
 
-def test_a_connection_that_died_while_idle_is_replaced_before_use(postgres_database, monkeypatch):
-    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.05)
-    database = Database.connect(url_of(postgres_database), pool_size=1, max_overflow=0)
-    try:
-        dead = backend_pid(database)
-        terminate(database, dead)
-        time.sleep(0.1)  # idle longer than the threshold: the checkout pings
-        assert backend_pid(database) != dead  # the unit of work ran, on a new connection
-    finally:
+@pytest.fixture
+def one_connection(postgres_database, monkeypatch):
+    """A database whose pool holds a single connection, pinged after ``idle_seconds``."""
+    made: list[Database] = []
+
+    def connect(idle_seconds: float) -> Database:
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", idle_seconds)
+        made.append(Database.connect(url_of(postgres_database), pool_size=1, max_overflow=0))
+        return made[-1]
+
+    yield connect
+    for database in made:
         database.dispose()
 
 
-def test_a_connection_that_died_while_busy_fails_once_then_the_pool_recovers(postgres_database, monkeypatch):
-    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600)
-    database = Database.connect(url_of(postgres_database), pool_size=1, max_overflow=0)
-    try:
-        dead = backend_pid(database)
-        terminate(database, dead)
-        with pytest.raises(OperationalError):  # no ping within the second: the statement finds out
-            backend_pid(database)
-        assert backend_pid(database) != dead
-    finally:
-        database.dispose()
+def test_a_connection_that_died_while_idle_is_replaced_before_use(one_connection):
+    database = one_connection(idle_seconds=0.05)
+    dead = backend_pid(database)
+    terminate(database, dead)
+    time.sleep(0.1)  # idle longer than the threshold: the checkout pings
+    assert backend_pid(database) != dead  # the unit of work ran, on a new connection
 
 
-def test_the_receiver_answers_451_for_a_dead_connection_and_the_retry_is_stored_once(
-        postgres_database, tmp_path, monkeypatch):
-    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600)
-    database = Database.connect(url_of(postgres_database), pool_size=1, max_overflow=0)
+def test_a_connection_that_died_while_busy_fails_once_then_the_pool_recovers(one_connection):
+    database = one_connection(idle_seconds=3600)
+    dead = backend_pid(database)
+    terminate(database, dead)
+    with pytest.raises(OperationalError):  # no ping within the second: the statement finds out
+        backend_pid(database)
+    assert backend_pid(database) != dead
+
+
+def test_the_receiver_answers_451_for_a_dead_connection_and_the_retry_is_stored_once(one_connection, tmp_path):
+    database = one_connection(idle_seconds=3600)
     settings = load_settings(environ={}, data_dir=tmp_path / "var", database_url=url_of(database),
                              secret_key="test-secret-key", smtp_port=free_port())
     controller = GatewayController(database, settings)
@@ -93,4 +98,3 @@ def test_the_receiver_answers_451_for_a_dead_connection_and_the_retry_is_stored_
         controller.stop()
     with database.begin() as session:
         assert len(session.scalars(select(InboundMail)).all()) == 2  # the first mail and the retry, once each
-    database.dispose()
