@@ -48,12 +48,21 @@ class Doorbell:
         self._last_ring = context.RawValue("d", 0.0)  # one aligned double: written whole
         self._arriving = context.RawValue("i", 0)  # mails being stored now (written by the receiver)
         self._arrivals = context.RawValue("Q", 0)  # mails stored since the start, for the burst rate
+        self._nonblocking_in = 0  # the process that made both pipe ends non-blocking (pickled along: a child redoes it)
+
+    def _pipe_ends(self) -> tuple[int, int]:
+        """The pipe's (read, write) descriptors, non-blocking in this process."""
+        reader, writer = self._reader.fileno(), self._writer.fileno()
+        if self._nonblocking_in != os.getpid():
+            os.set_blocking(reader, False)
+            os.set_blocking(writer, False)
+            self._nonblocking_in = os.getpid()
+        return reader, writer
 
     def ring(self) -> None:
         self._last_ring.value = time.monotonic()
         try:
-            os.set_blocking(self._writer.fileno(), False)
-            os.write(self._writer.fileno(), b"!")
+            os.write(self._pipe_ends()[1], b"!")
         except (BlockingIOError, BrokenPipeError):
             pass  # the pipe is full of rings already, or nobody is left to wake
 
@@ -89,8 +98,7 @@ class Doorbell:
 
     def clear(self) -> None:
         """Call before looking for work, so a ring that comes meanwhile is not missed."""
-        fd = self._reader.fileno()
-        os.set_blocking(fd, False)
+        fd = self._pipe_ends()[0]
         try:
             while os.read(fd, 4096):
                 pass

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 
-from gateway import spool
+from sqlalchemy.orm import configure_mappers
+
+from gateway import routing_step, spool, templating
 from gateway.config import Settings
 from gateway.conversation import classify_if_new_request, handle
 from gateway.db import Database
 from gateway.doorbell import BurstGate, Doorbell, idle
-from gateway import routing_step, templating
 from gateway.understand import read_mail
+from routing.directory_snapshot import current_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +88,6 @@ def warm_up(database: Database, settings: Settings) -> None:
     first use by the reader, templates compiled on first render, the ORM's
     mappers and the directory snapshot). Nothing here writes.
     """
-    from sqlalchemy.orm import configure_mappers
-
-    from routing.directory_snapshot import current_snapshot
-
     routing_step.warm_up()
     understood = read_mail(WARM_UP_MAIL, own_domain=settings.domain)
     classify_if_new_request(settings, understood)
