@@ -17,9 +17,9 @@ from pathlib import Path
 
 import click
 
-from gateway import spool
+from gateway.storage import spool
 from gateway.config import load_settings
-from gateway.db import Database, upgrade
+from gateway.storage.db import Database, upgrade
 
 EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the mail and retries
 
@@ -94,7 +94,7 @@ def run(ctx: click.Context) -> None:
     settings, database = ctx.obj["settings"], _database(ctx)
     prepare(settings, database)
     from gateway.doorbell import Doorbell
-    from gateway.smtp import GatewayController
+    from gateway.inbound.smtp import GatewayController
     from gateway.workers import gateway_workers
 
     inbound, outbound = Doorbell(), Doorbell()
@@ -156,7 +156,7 @@ def smtpd(ctx: click.Context, lmtp: bool, port: int | None) -> None:
     """Lance seulement le serveur SMTP/LMTP de réception."""
     from dataclasses import replace
 
-    from gateway.smtp import GatewayController
+    from gateway.inbound.smtp import GatewayController
 
     settings = replace(ctx.obj["settings"], lmtp=lmtp or ctx.obj["settings"].lmtp)
     controller = GatewayController(_database(ctx), settings, port=port)
@@ -172,7 +172,7 @@ def smtpd(ctx: click.Context, lmtp: bool, port: int | None) -> None:
 @click.pass_context
 def process(ctx: click.Context, once: bool) -> None:
     """Traite les messages reçus (file d'entrée)."""
-    from gateway.processor import drain, run_processor_loop
+    from gateway.processing.processor import drain, run_processor_loop
 
     settings, database = ctx.obj["settings"], _database(ctx)
     if once:
@@ -188,8 +188,8 @@ def process(ctx: click.Context, once: bool) -> None:
 @click.pass_context
 def deliver(ctx: click.Context, once: bool) -> None:
     """Envoie les courriels de la file de sortie par le relais configuré."""
-    from gateway.outbox import deliver_due, run_delivery_loop
-    from gateway.transports import make_transport
+    from gateway.outbound.outbox import deliver_due, run_delivery_loop
+    from gateway.outbound.transports import make_transport
 
     settings, database = ctx.obj["settings"], _database(ctx)
     transport = make_transport(settings)

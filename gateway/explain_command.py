@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from gateway.config import Settings
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.explain import explain_understood
 from gateway.understand import read_mail
 
@@ -37,7 +37,7 @@ def explain_path(paths: tuple[Path, ...], settings: Settings, database: Database
 
 def routing_of(understood) -> dict | None:
     """The classifier's decision on the same text the processor would route."""
-    from gateway.conversation import aidant_signature, who_and_what
+    from gateway.processing.conversation import aidant_signature, who_and_what
     from routing.classify import classify
 
     if understood.sender is None:
@@ -49,7 +49,7 @@ def routing_of(understood) -> dict | None:
 
 def thread_of(understood, settings: Settings, database: Database) -> dict:
     """Which ticket this mail would join, read in a transaction that is rolled back."""
-    from gateway.thread_match import Matched, Rejected, match_mail
+    from gateway.processing.thread_match import Matched, Rejected, match_mail
 
     session = database.sessions()
     try:

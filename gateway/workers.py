@@ -7,7 +7,7 @@ to 5 mails) and the receiver slowed down whenever processing ran; in
 separate processes the processor, the delivery worker and the receiver each
 have their own interpreter and the operating system spreads them over the
 cores. They meet only in the database (on SQLite, taking turns with
-``gateway.db.WriteTurn``) and through the doorbells (``gateway.doorbell``).
+``gateway.storage.db.WriteTurn``) and through the doorbells (``gateway.doorbell``).
 
 Workers run at a lower scheduling priority (``WORKER_NICENESS``): when the
 machine is busy, answering senders comes first and processing catches up.
@@ -151,8 +151,8 @@ def _stop_with_parent(stop) -> None:
 
 
 def processor_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
-    from gateway.db import Database
-    from gateway.processor import run_processor_loop
+    from gateway.storage.db import Database
+    from gateway.processing.processor import run_processor_loop
 
     database = Database.connect(settings.effective_database_url)
     try:
@@ -162,9 +162,9 @@ def processor_worker(stop, ready, settings: Settings, inbound: Doorbell, outboun
 
 
 def delivery_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
-    from gateway.db import Database
-    from gateway.outbox import run_delivery_loop
-    from gateway.transports import make_transport
+    from gateway.storage.db import Database
+    from gateway.outbound.outbox import run_delivery_loop
+    from gateway.outbound.transports import make_transport
 
     database = Database.connect(settings.effective_database_url)
     ready.set()

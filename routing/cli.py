@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from routing.directory_csv import DirectoryFileError, export_directory, import_directory
+from routing.directory.csv_file import DirectoryFileError, export_directory, import_directory
 
 EXIT_REJECTED = 1
 EXIT_UNREADABLE = 2

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Agent, Area, Group, Organisation
-from routing.directory_csv import ImportReport, import_directory
-from routing.directory_names import catalog_organisations, departements
+from routing.directory.csv_file import ImportReport, import_directory
+from routing.directory.names import catalog_organisations, departements
 
 log = logging.getLogger(__name__)
 

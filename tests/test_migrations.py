@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from gateway.db import Database, alembic_config, upgrade
+from gateway.storage.db import Database, alembic_config, upgrade
 from tests.support.databases import postgres_schema, sqlite_url
 
 

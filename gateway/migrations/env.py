@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from gateway.db import make_engine
+from gateway.storage.db import make_engine
 from gateway.models import Base
 
 config = context.config

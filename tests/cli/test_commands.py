@@ -92,9 +92,9 @@ def test_explain_prints_one_json_object_per_mail_in_order(environment, tmp_path)
 
 def test_explain_with_a_database_names_the_ticket_a_reply_would_join(environment, database, tmp_path):
     upgrade_url = environment["APLUS_DATABASE_URL"]
-    from gateway import spool
+    from gateway.storage import spool
     from gateway.config import load_settings
-    from gateway.processor import drain
+    from gateway.processing.processor import drain
 
     settings = load_settings(environ={}, data_dir=Path(environment["APLUS_DATA_DIR"]), database_url=upgrade_url,
                              secret_key="test-secret-key")

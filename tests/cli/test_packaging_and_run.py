@@ -35,7 +35,7 @@ def test_a_built_wheel_carries_templates_migrations_and_routing_data(tmp_path):
     target = tmp_path / "installed"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
-    probe = ("import gateway.templating as t; print(t.templates_dir()); "
+    probe = ("import gateway.outbound.templating as t; print(t.templates_dir()); "
              "print(t.render_mail('relay', site_name='A+', reference='ABC123', subject='s', recipient_name='', "
              "is_agent=False, note_address='', author_label='Awa', text='Bonjour', internal=False, attachment_names=[])[0])")
     result = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "PYTHONPATH": str(target)},

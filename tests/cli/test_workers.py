@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.doorbell import Doorbell
 from gateway.workers import Supervisor
 from tests.support.databases import sqlite_url

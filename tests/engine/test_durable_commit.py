@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from gateway.db import Database
+from gateway.storage.db import Database
 
 
 def synchronous_level(session) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from gateway.mime import address_header, compose
+from gateway.outbound.mime import address_header, compose
 
 
 def read_back(raw: bytes):
@@ -27,7 +27,7 @@ def test_french_names_subjects_and_filenames_survive_encoding():
 
 
 def test_non_ascii_display_names_are_encoded_words():
-    from gateway.mime import address_header
+    from gateway.outbound.mime import address_header
 
     header = address_header("Renée Lefèvre (CAF 13) via A+", "aplus@aplus.localhost")
     assert header.isascii() and "=?utf-8?" in header

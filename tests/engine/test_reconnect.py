@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
-from gateway import db as db_module
+from gateway.storage import db as db_module
 from gateway.config import load_settings
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.models import InboundMail
-from gateway.smtp import GatewayController
+from gateway.inbound.smtp import GatewayController
 from tests.support.gateway import MARIE, request_mail
 from tests.support.smtp_sink import free_port
 

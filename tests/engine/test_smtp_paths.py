@@ -13,7 +13,7 @@ from aiosmtpd.smtp import SMTP
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gateway.smtp import _PLAIN_PATH, GatewaySMTP
+from gateway.inbound.smtp import _PLAIN_PATH, GatewaySMTP
 
 
 def reader(server_class, local_part_limit: int = 0):

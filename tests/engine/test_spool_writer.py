@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.models import InboundMail
-from gateway.spool import Arrival
-from gateway.spool_writer import SpoolWriter
+from gateway.storage.spool import Arrival
+from gateway.inbound.spool_writer import SpoolWriter
 
 
 def test_concurrent_arrivals_are_all_stored_with_their_own_ids(database):

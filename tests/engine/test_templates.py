@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from gateway.templating import render_mail
+from gateway.outbound.templating import render_mail
 
 CONTEXT = dict(site_name="A+", reference="K7P3QD", subject="s", recipient_name="Marie", is_agent=False,
                note_address="", author_label="Awa Diallo (CAF 13)", internal=False, attachment_names=[])

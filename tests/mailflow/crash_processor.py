@@ -9,10 +9,10 @@ import os
 import sys
 from dataclasses import replace
 
-from gateway import spool
+from gateway.storage import spool
 from gateway.config import load_settings
-from gateway.db import Database
-from gateway.processor import process_next
+from gateway.storage.db import Database
+from gateway.processing.processor import process_next
 
 
 def die_before_commit(*_args, **_kwargs):

@@ -9,7 +9,7 @@ from email.utils import parseaddr
 import pytest
 from sqlalchemy import select
 
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.models import InboundMail, Message, Ticket
 from tests.support.gateway import AWA, MARIE, open_request, reply_to, request_mail
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from gateway import spool
+from gateway.storage import spool
 from gateway.models import InboundMail, Ticket
-from gateway.processor import drain
+from gateway.processing.processor import drain
 from tests.support.gateway import request_mail
 
 
@@ -38,7 +38,7 @@ def test_a_failing_mail_is_retried_then_quarantined_and_can_be_requeued(database
 
 def test_aliases_added_in_the_database_route_requests(database, settings):
     """The national team can teach the classifier a local name without a release."""
-    from gateway.processor import drain
+    from gateway.processing.processor import drain
     from gateway.models import Organisation
     from tests.support.gateway import add_group
 
@@ -62,7 +62,7 @@ def test_aliases_added_in_the_database_route_requests(database, settings):
 
 def test_new_requests_are_classified_before_the_transaction_and_replies_are_not(settings):
     """The guess made outside the write turn: requests yes, replies to us and automatic mail no."""
-    from gateway.conversation import classify_if_new_request
+    from gateway.processing.conversation import classify_if_new_request
     from gateway.understand import read_mail
 
     request = read_mail(request_mail().as_bytes(), own_domain=settings.domain)

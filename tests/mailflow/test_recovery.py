@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gateway import spool
+from gateway.storage import spool
 from gateway.models import InboundMail, OutboundMail, Participant, Ticket
-from gateway.outbox import deliver_due
-from gateway.processor import drain
-from gateway.transports import RelayTransport
+from gateway.outbound.outbox import deliver_due
+from gateway.processing.processor import drain
+from gateway.outbound.transports import RelayTransport
 from tests.support.gateway import GatewayHarness, gateway_settings, request_mail, small_directory
 from tests.support.smtp_sink import SmtpSink
 
@@ -95,9 +95,9 @@ def test_two_processors_and_two_delivery_workers_handle_every_mail_once(postgres
     settings = load_settings(environ={}, data_dir=tmp_path / "var", secret_key="test-secret-key",
                              database_url=database.engine.url.render_as_string(hide_password=False))
 
-    from gateway.db import Database
-    from gateway.outbox import run_delivery_loop
-    from gateway.processor import run_processor_loop
+    from gateway.storage.db import Database
+    from gateway.outbound.outbox import run_delivery_loop
+    from gateway.processing.processor import run_processor_loop
 
     settings = gateway_settings(settings, sink)
     small_directory(database, settings)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config import Settings
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.models import OutboundMail
 from tests.support.components import missing_component
 from tests.support.smtp_sink import SmtpSink

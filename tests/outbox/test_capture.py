@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from email import message_from_bytes, policy
 
-from gateway.outbox import deliver_due, envelope_sender
-from gateway.transports import CaptureTransport, make_transport
+from gateway.outbound.outbox import deliver_due, envelope_sender
+from gateway.outbound.transports import CaptureTransport, make_transport
 from tests.outbox.conftest import mail_bytes, outbox_row, queue_mail
 
 

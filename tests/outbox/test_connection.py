@@ -10,8 +10,8 @@ from aiosmtpd.controller import Controller
 
 from gateway.config import Settings
 from gateway.doorbell import Doorbell
-from gateway.outbox import run_delivery_loop
-from gateway.transports import RelayTransport, smtp_line_endings
+from gateway.outbound.outbox import run_delivery_loop
+from gateway.outbound.transports import RelayTransport, smtp_line_endings
 from tests.outbox.conftest import mail_bytes, queue_mail
 from tests.support.smtp_sink import SinkHandler, SmtpSink, free_port
 

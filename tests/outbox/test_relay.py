@@ -7,8 +7,8 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 from gateway.models import utcnow
-from gateway.outbox import JITTER, deliver_due, envelope_sender
-from gateway.transports import RelayTransport
+from gateway.outbound.outbox import JITTER, deliver_due, envelope_sender
+from gateway.outbound.transports import RelayTransport
 from gateway.understand.verp import parse_verp
 from tests.outbox.conftest import mail_bytes, outbox_row, queue_mail
 from tests.support.smtp_sink import SmtpSink, free_port

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from gateway.outbox import deliver_due
-from gateway.transports import RelayTransport
+from gateway.outbound.outbox import deliver_due
+from gateway.outbound.transports import RelayTransport
 from tests.outbox.conftest import outbox_row, queue_mail
 from tests.support.smtp_sink import SmtpSink
 

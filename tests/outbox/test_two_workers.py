@@ -8,10 +8,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.models import OutboundMail
-from gateway.outbox import queue_stats, run_delivery_loop
-from gateway.transports import RelayTransport
+from gateway.outbound.outbox import queue_stats, run_delivery_loop
+from gateway.outbound.transports import RelayTransport
 from tests.outbox.conftest import mail_bytes
 
 MAILS = 200

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from gateway.config import Settings
 from gateway.models import utcnow
-from gateway.outbox import (
+from gateway.outbound.outbox import (
     JITTER, DeliveryReport, claim_next, deliver_due, lease_seconds, queue_stats, record, retry_delay, run_delivery_loop,
 )
-from gateway.transports import RelayTransport
+from gateway.outbound.transports import RelayTransport
 from tests.outbox.conftest import outbox_row, queue_mail
 
 

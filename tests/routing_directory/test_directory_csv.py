@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from gateway.models import Agent, Group, Membership, Organisation
-from routing.directory_csv import DirectoryFileError, export_directory, import_directory, match_header
+from routing.directory.csv_file import DirectoryFileError, export_directory, import_directory, match_header
 
 HEADER = "Prénom;Nom;Email;Groupe;Organisation;Territoire;BAL"
 

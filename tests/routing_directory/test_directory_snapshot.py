@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from gateway.config import normalise_database_url
-from gateway.db import Database, upgrade
+from gateway.storage.db import Database, upgrade
 from gateway.models import Agent, Area, AuditEvent, DirectoryRevision, Group, Membership, Organisation
 from gateway.models.directory import DIRECTORY_TABLES
-from routing.directory import select_groups
-from routing.directory_snapshot import AgentView, GroupView, current_snapshot, revision_token
+from routing.directory.selection import select_groups
+from routing.directory.snapshot import AgentView, GroupView, current_snapshot, revision_token
 from tests.routing_directory.builders import area, decision, group
 from tests.support.databases import fresh_database, postgres_schema, postgres_url, sqlite_url
 
@@ -347,7 +347,7 @@ def test_create_all_and_the_migrations_install_the_same_triggers(migrated, tmp_p
 def test_downgrade_removes_the_triggers_and_upgrade_puts_them_back(migrated):
     from alembic import command
 
-    from gateway.db import alembic_config
+    from gateway.storage.db import alembic_config
 
     url = migrated.engine.url.render_as_string(hide_password=False)
     command.downgrade(alembic_config(url), "0001")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing.directory_csv import DirectoryFileError, import_directory
+from routing.directory.csv_file import DirectoryFileError, import_directory
 
 HEADER = "Prénom;Nom;Email;Groupe;Organisation;Territoire;BAL;Type\n"
 CELL = st.text(alphabet=st.sampled_from(list("aéZ 1329AB;,/\"@.-_<>\x00\t\r\nÎ+")), max_size=24) | st.sampled_from(

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from gateway.models import Agent, Area, Group, Organisation
 from routing.catalog import load_catalog
-from routing.directory import select_groups
+from routing.directory.selection import select_groups
 from routing.reference_data import load_demo_directory, seed_reference_data
 from tests.routing_directory.builders import decision
 

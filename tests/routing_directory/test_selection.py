@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from routing.directory import select_groups
+from routing.directory.selection import select_groups
 from tests.routing_directory.builders import decision, group
 
 DEFAULT = "Équipe nationale A+"

@@ -15,7 +15,7 @@ from typing import Iterator
 from sqlalchemy import create_engine, text
 
 from gateway.config import normalise_database_url
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.models import Base
 from tests.support.components import missing_component
 

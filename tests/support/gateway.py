@@ -16,14 +16,14 @@ from email.message import EmailMessage
 from sqlalchemy import func, select
 
 from gateway.config import Settings
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.doorbell import Doorbell
 from gateway.models import Agent, Area, Group, InboundMail, Membership, Organisation, OutboundMail, Ticket
-from gateway.outbox import run_delivery_loop
-from gateway.processor import run_processor_loop
-from gateway.routing_step import warm_up
-from gateway.smtp import GatewayController
-from gateway.transports import RelayTransport
+from gateway.outbound.outbox import run_delivery_loop
+from gateway.processing.processor import run_processor_loop
+from gateway.processing.routing_step import warm_up
+from gateway.inbound.smtp import GatewayController
+from gateway.outbound.transports import RelayTransport
 from tests.support.smtp_sink import SmtpSink, free_port
 
 

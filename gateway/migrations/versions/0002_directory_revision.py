@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-29 03:00:00
 
 Routing caches a snapshot of the directory and reloads it only when this token
-changed (see routing/directory_snapshot.py).
+changed (see routing/directory/snapshot.py).
 """
 
 from alembic import op

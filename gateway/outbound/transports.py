@@ -1,6 +1,6 @@
 """How an outbound mail leaves the gateway: through the relay, or into a folder.
 
-The delivery worker (``gateway.outbox``) only knows the ``Transport``
+The delivery worker (``gateway.outbound.outbox``) only knows the ``Transport``
 protocol: ``send`` hands one mail to the next hop or raises
 ``TemporaryFailure`` (try again later) or ``PermanentFailure`` (never try
 again). Two transports exist:
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gateway.config import Settings
-from gateway.files import write_atomically
+from gateway.storage.files import write_atomically
 from gateway.understand.verp import BOUNCE_TAG
 
 log = logging.getLogger(__name__)

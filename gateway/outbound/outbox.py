@@ -3,7 +3,7 @@
 A batch of mails goes through three short steps, each its own transaction or none:
 
 1. **claim** (transaction): take the oldest due rows, ``state = 'queued'`` and
-   ``next_attempt_at <= now``, with ``gateway.db.claim`` (``FOR UPDATE SKIP
+   ``next_attempt_at <= now``, with ``gateway.storage.db.claim`` (``FOR UPDATE SKIP
    LOCKED`` on PostgreSQL, the single-writer ``BEGIN IMMEDIATE`` on SQLite),
    count the attempt and push ``next_attempt_at`` forward by a *lease*;
 2. **send** (no transaction): SMTP to the relay, or a file in capture mode;
@@ -57,11 +57,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.db import Database, claim
+from gateway.storage.db import Database, claim
 from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.models import OutboundMail, utcnow
 from gateway.models.mail import OUTBOUND_STATES
-from gateway.transports import DeliveryError, PermanentFailure, TemporaryFailure, Transport
+from gateway.outbound.transports import DeliveryError, PermanentFailure, TemporaryFailure, Transport
 from gateway.understand.verp import make_verp
 
 log = logging.getLogger(__name__)

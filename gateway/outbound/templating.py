@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 def templates_dir() -> Path:
     """The templates folder of a source checkout, else of the installed package."""
-    source = Path(__file__).resolve().parents[1] / "templates"
+    source = Path(__file__).resolve().parents[2] / "templates"
     if (source / "mail").is_dir():
         return source
     return Path(str(resources.files("aplus_templates")))

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.models import Group, Organisation
-from routing.directory_names import OrganisationReader, TerritoryReader, fold
-from routing.directory_report import ImportReport, Rejection
-from routing.directory_rows import TRIAGE, Row
+from routing.directory.names import OrganisationReader, TerritoryReader, fold
+from routing.directory.report import ImportReport, Rejection
+from routing.directory.rows import TRIAGE, Row
 
 CONFLICT_LABELS = {
     "organisation": ("l'organisation", str),

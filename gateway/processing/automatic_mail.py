@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.conversation import Outcome, done, quarantine
+from gateway.processing.outcomes import Outcome, done, quarantine
 from gateway.models import InboundMail, Message, OutboundMail, Participant, Ticket, audit
-from gateway.thread_match import Matched, match_mail
+from gateway.processing.thread_match import Matched, match_mail
 from gateway.understand.model import Understood
 
 

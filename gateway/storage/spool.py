@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, defer
 
-from gateway.db import Database, claim
+from gateway.storage.db import Database, claim
 from gateway.models import InboundMail, utcnow
 
 

@@ -3,7 +3,7 @@
 One mail, one transaction: understanding, threading, storing and the fan-out
 to the outbox all commit together with the spool row's final state, so a
 crash anywhere leaves the mail queued and nothing half-done. See
-``gateway.spool`` for the lease that makes a crashed attempt come back.
+``gateway.storage.spool`` for the lease that makes a crashed attempt come back.
 """
 
 from __future__ import annotations
@@ -13,13 +13,17 @@ import threading
 
 from sqlalchemy.orm import configure_mappers
 
-from gateway import routing_step, spool, templating
+from gateway.outbound import templating
+
+from gateway.processing import routing_step
+
+from gateway.storage import spool
 from gateway.config import Settings
-from gateway.conversation import classify_if_new_request, handle
-from gateway.db import Database
+from gateway.processing.conversation import classify_if_new_request, handle
+from gateway.storage.db import Database
 from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.understand import read_mail
-from routing.directory_snapshot import current_snapshot
+from routing.directory.snapshot import current_snapshot
 
 log = logging.getLogger(__name__)
 

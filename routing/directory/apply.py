@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Agent, Area, Group, Membership, Organisation
-from routing.directory_plan import AgentPlan, GroupPlan, Plan, RowChecker
-from routing.directory_report import ImportReport
+from routing.directory.plan import AgentPlan, GroupPlan, Plan, RowChecker
+from routing.directory.report import ImportReport
 
 
 class PlanWriter:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway import spool
-from gateway.db import Database
-from gateway.spool import Arrival
+from gateway.storage import spool
+from gateway.storage.db import Database
+from gateway.storage.spool import Arrival
 
 MAX_BATCH = 64
 

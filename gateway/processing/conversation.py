@@ -11,37 +11,26 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway import addresses, attachment_store, fanout
+from gateway import addresses
+
+from gateway.outbound import fanout
+
+from gateway.storage import attachment_store
 from gateway.config import Settings
 from gateway.models import Attachment, InboundMail, Message, Participant, Ticket, audit, utcnow
-from gateway.routing_step import Ahead, Routed, classify_ahead, route_request
-from gateway.thread_match import Matched, Rejected, match_mail
+from gateway.processing.automatic_mail import handle_automatic
+from gateway.processing.outcomes import Outcome, done, quarantine
+from gateway.processing.routing_step import Ahead, Routed, classify_ahead, route_request
+from gateway.processing.thread_match import Matched, Rejected, match_mail
 from gateway.understand.model import Address, Understood
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 SUBJECT_PREFIXES = re.compile(r"^\s*((re|tr|fwd?|fw|aw|wg|rv|réf|ref)\s*:\s*)+", re.IGNORECASE)
-
-
-@dataclass
-class Outcome:
-    state: str  # "done" or "quarantined"
-    summary: str  # short English log line
-    reason: str = ""  # French, for quarantine
-    ticket_id: int | None = None
-
-
-def done(summary: str, ticket: Ticket | None = None) -> Outcome:
-    return Outcome("done", summary, ticket_id=ticket.id if ticket else None)
-
-
-def quarantine(reason: str, summary: str, ticket: Ticket | None = None) -> Outcome:
-    return Outcome("quarantined", summary, reason=reason, ticket_id=ticket.id if ticket else None)
 
 
 def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None) -> Outcome:
@@ -56,8 +45,6 @@ def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Und
         mail.sender = Address(inbound.mail_from.strip("<>").lower())
         mail.defects.append("no From header: the envelope sender was used")
     if mail.automatic.kind != "human":
-        from gateway.automatic_mail import handle_automatic
-
         return handle_automatic(session, settings, inbound, mail)
     match = match_mail(session, settings, inbound.recipients, mail)
     if isinstance(match, Rejected):
@@ -225,7 +212,7 @@ def _new_reference(session: Session) -> str:
 
 def _clean_subject(subject: str) -> str:
     subject = SUBJECT_PREFIXES.sub("", subject or "").strip()
-    from gateway.thread_match import SUBJECT_TAG
+    from gateway.processing.thread_match import SUBJECT_TAG
 
     return SUBJECT_TAG.sub("", subject).strip() or "(sans objet)"
 

@@ -22,7 +22,7 @@ the ordinary triage rules. A group counts only when someone can read it: at
 least one active agent, or a shared mailbox. Selection never creates anything.
 
 The rules read the directory from an in-memory snapshot that is rebuilt only
-when the directory changed (``routing.directory_snapshot``): selection costs
+when the directory changed (``routing.directory.snapshot``): selection costs
 one query per request, and the selected groups are plain ``GroupView`` values
 that carry their active agents, so the ticket needs no further query either.
 """
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from routing.decision import Decision
-from routing.directory_snapshot import DirectorySnapshot, GroupView, current_snapshot
+from routing.directory.snapshot import DirectorySnapshot, GroupView, current_snapshot
 
 ORGANISATION_AREA = "organisation+area"
 ORGANISATION_NATIONAL = "organisation-national"

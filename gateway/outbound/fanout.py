@@ -17,11 +17,13 @@ from email.utils import format_datetime
 
 from sqlalchemy.orm import Session
 
-from gateway import addresses, attachment_store
+from gateway import addresses
+
+from gateway.storage import attachment_store
 from gateway.config import Settings
-from gateway.mime import address_header, compose
+from gateway.outbound.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
-from gateway.templating import render_mail
+from gateway.outbound.templating import render_mail
 
 LOOP_HEADER = "X-Aplus-Loop"
 

@@ -21,10 +21,10 @@ from aiosmtpd.smtp import SMTP
 
 from gateway import addresses
 from gateway.config import Settings
-from gateway.db import Database
+from gateway.storage.db import Database
 from gateway.doorbell import Doorbell
-from gateway.spool import Arrival
-from gateway.spool_writer import SpoolWriter
+from gateway.storage.spool import Arrival
+from gateway.inbound.spool_writer import SpoolWriter
 
 log = logging.getLogger(__name__)
 

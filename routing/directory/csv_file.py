@@ -31,11 +31,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.models import Group, Membership
-from routing.directory_apply import PlanWriter
-from routing.directory_names import fold
-from routing.directory_plan import RowChecker, bare_address, valid_address
-from routing.directory_report import Counts, ImportReport, Rejection
-from routing.directory_rows import (HEADER_ALIASES, HEADERS, TRIAGE, DirectoryFileError, Row, detect_delimiter,
+from routing.directory.apply import PlanWriter
+from routing.directory.names import fold
+from routing.directory.plan import RowChecker, bare_address, valid_address
+from routing.directory.report import Counts, ImportReport, Rejection
+from routing.directory.rows import (HEADER_ALIASES, HEADERS, TRIAGE, DirectoryFileError, Row, detect_delimiter,
                                     match_header, read_rows, read_text)
 
 __all__ = ["import_directory", "export_directory", "territory_cell", "DirectoryFileError", "ImportReport", "Counts",

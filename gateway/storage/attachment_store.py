@@ -2,7 +2,7 @@
 
 Content addressing makes storing idempotent (a mail processed twice writes the
 same file) and deduplicates the same PDF sent to many tickets. Files are
-written with ``gateway.files.write_atomically``, so a crash never leaves a
+written with ``gateway.storage.files.write_atomically``, so a crash never leaves a
 half-written file under a valid name.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from gateway.files import write_atomically
+from gateway.storage.files import write_atomically
 
 
 def path_for(root: Path, sha256: str) -> Path:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import normalise_database_url
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 #: A pooled PostgreSQL connection idle longer than this is pinged before use.
 PING_AFTER_IDLE_SECONDS = 1.0

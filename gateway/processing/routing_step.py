@@ -19,7 +19,7 @@ from gateway.config import Settings
 from gateway.models import Organisation
 
 if TYPE_CHECKING:
-    from routing.directory_snapshot import GroupView
+    from routing.directory.snapshot import GroupView
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def route_request(
     ahead: Ahead | None = None,
 ) -> Routed:
     from routing.classify import classify
-    from routing.directory import select_groups
+    from routing.directory.selection import select_groups
 
     catalog = catalog_with_overrides(session)
     if ahead is not None and ahead.catalog is catalog and ahead.inputs == (text, subject, sender, aidant_signature):
@@ -108,7 +108,7 @@ def catalog_with_overrides(session: Session):
     table changes its revision token), so this costs no query of its own.
     """
     from routing.catalog import load_catalog
-    from routing.directory_snapshot import current_snapshot
+    from routing.directory.snapshot import current_snapshot
 
     global _LAST_CATALOG
     rows = current_snapshot(session).aliases
@@ -135,7 +135,7 @@ def _last_catalog():
 
 def _default_groups(session: Session, settings: Settings) -> list[GroupView]:
     """The default group even when nobody can read it: the ticket then waits there for a person."""
-    from routing.directory_snapshot import current_snapshot
+    from routing.directory.snapshot import current_snapshot
 
     group = current_snapshot(session).named(settings.default_group)
     return [group] if group is not None else []

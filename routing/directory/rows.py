@@ -11,8 +11,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from routing.directory_names import fold
-from routing.directory_report import Rejection
+from routing.directory.names import fold
+from routing.directory.report import Rejection
 
 HEADERS = ("Prénom", "Nom", "Email", "Groupe", "Organisation", "Territoire", "BAL", "Type")
 TRIAGE = "triage"

@@ -1,0 +1,27 @@
+"""What processing one mail came to: done, or quarantined with a French reason.
+
+Its own module so that every processing step (conversation, automatic mail,
+review) can return one without importing the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.models import Ticket
+
+
+@dataclass
+class Outcome:
+    state: str  # "done" or "quarantined"
+    summary: str  # short English log line
+    reason: str = ""  # French, for quarantine
+    ticket_id: int | None = None
+
+
+def done(summary: str, ticket: Ticket | None = None) -> Outcome:
+    return Outcome("done", summary, ticket_id=ticket.id if ticket else None)
+
+
+def quarantine(reason: str, summary: str, ticket: Ticket | None = None) -> Outcome:
+    return Outcome("quarantined", summary, reason=reason, ticket_id=ticket.id if ticket else None)

@@ -1,0 +1,1 @@
+"""Storage: the database, the durable spool, attachments and files on disk."""

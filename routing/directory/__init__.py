@@ -1,0 +1,1 @@
+"""The directory of groups and agents: selection from its snapshot, and the CSV import/export."""
