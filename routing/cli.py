@@ -1,6 +1,6 @@
 """``aplus directory``: import and export the directory as the teams' CSV.
 
-The lead registers this group in ``gateway/cli.py``; it takes the database and
+The lead registers this group in ``gateway/cli/__init__.py``; it takes the database and
 settings from the click context object (``ctx.obj["database"]``,
 ``ctx.obj["settings"]``). Exit codes, for scripts: 0 every line accepted,
 1 some lines rejected (the valid ones are imported unless ``--dry-run``),

@@ -1,0 +1,126 @@
+"""Long-running commands: ``aplus run`` and each stage alone (``smtpd``, ``process``, ``deliver``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+
+from gateway.cli.app import _database, main
+from gateway.cli.database import prepare
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Lance tout : SMTP ici, traitement et envoi dans deux processus surveillés."""
+    settings, database = ctx.obj["settings"], _database(ctx)
+    prepare(settings, database)
+    from gateway.doorbell import Doorbell
+    from gateway.inbound.smtp import GatewayController
+    from gateway.workers import gateway_workers
+
+    inbound, outbound = Doorbell(), Doorbell()
+    workers = gateway_workers(settings, inbound, outbound)
+    workers.start()  # they load the routing tables while the receiver starts
+    controller = GatewayController(database, settings, doorbell=inbound)
+    controller.start()
+    if not workers.wait_ready():
+        logging.getLogger(__name__).error("a worker is not ready after 60 s; mail is accepted and will wait")
+    _print_welcome(settings)
+    stop = threading.Event()
+    _wait_for_signal(stop, every_second=workers.check)
+    controller.stop()
+    workers.stop(bells=(inbound, outbound))
+    click.echo("Passerelle arrêtée.")
+
+
+def _print_welcome(settings) -> None:
+    where = "capturés (non envoyés) dans " + str(settings.outbox_dir.resolve()) if settings.delivery == "capture" else f"envoyés par {settings.relay_host}:{settings.relay_port}"
+    click.echo(f"""
+A+ passerelle est lancée.
+  Adresse publique : {settings.address}
+  SMTP             : {settings.smtp_host}:{settings.smtp_port}{' (LMTP)' if settings.lmtp else ''}
+  Base de données  : {settings.effective_database_url}
+  Courriels sortants {where}
+
+Pour essayer, dans un autre terminal :
+  .venv/bin/aplus demo send
+ou
+  python3 -c "import smtplib; smtplib.SMTP('{settings.smtp_host}', {settings.smtp_port}).sendmail('marie@example.org', ['{settings.address}'], b'From: marie@example.org\\nSubject: RSA bloque\\n\\nBonjour, mon RSA est bloque a la CAF de Marseille (13001).')"
+puis regardez les .eml écrits dans {settings.outbox_dir.resolve()}.
+Ctrl+C pour arrêter.
+""")
+
+
+def _stop_on_signal(stop: threading.Event) -> None:
+    """SIGTERM and Ctrl+C set ``stop``: the current mail is finished, then the command returns."""
+    def request_stop(*_):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+
+def _wait_for_signal(stop: threading.Event, every_second=None) -> None:
+    """Block until SIGTERM or Ctrl+C, calling ``every_second`` meanwhile (supervision)."""
+    _stop_on_signal(stop)
+    while not stop.is_set():
+        stop.wait(1.0)
+        if every_second is not None and not stop.is_set():
+            every_second()
+
+
+@main.command()
+@click.option("--lmtp", is_flag=True, help="Parler LMTP (derrière Postfix).")
+@click.option("--port", type=int, default=None)
+@click.pass_context
+def smtpd(ctx: click.Context, lmtp: bool, port: int | None) -> None:
+    """Lance seulement le serveur SMTP/LMTP de réception."""
+    from dataclasses import replace
+
+    from gateway.inbound.smtp import GatewayController
+
+    settings = replace(ctx.obj["settings"], lmtp=lmtp or ctx.obj["settings"].lmtp)
+    controller = GatewayController(_database(ctx), settings, port=port)
+    controller.start()
+    click.echo(f"Réception {'LMTP' if settings.lmtp else 'SMTP'} sur {controller.hostname}:{controller.port}")
+    stop = threading.Event()
+    _wait_for_signal(stop)
+    controller.stop()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Traiter ce qui attend, puis s'arrêter.")
+@click.pass_context
+def process(ctx: click.Context, once: bool) -> None:
+    """Traite les messages reçus (file d'entrée)."""
+    from gateway.processing.processor import drain, run_processor_loop
+
+    settings, database = ctx.obj["settings"], _database(ctx)
+    if once:
+        click.echo(f"{drain(database, settings)} message(s) traité(s).")
+        return
+    stop = threading.Event()
+    _stop_on_signal(stop)
+    run_processor_loop(database, settings, stop)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Envoyer ce qui est dû, puis s'arrêter.")
+@click.pass_context
+def deliver(ctx: click.Context, once: bool) -> None:
+    """Envoie les courriels de la file de sortie par le relais configuré."""
+    from gateway.outbound.outbox import deliver_due, run_delivery_loop
+    from gateway.outbound.transports import make_transport
+
+    settings, database = ctx.obj["settings"], _database(ctx)
+    transport = make_transport(settings)
+    if once:
+        report = deliver_due(database, settings, transport, batch=10_000)
+        click.echo(str(report))
+        return
+    stop = threading.Event()
+    _stop_on_signal(stop)
+    run_delivery_loop(database, settings, transport, stop)
