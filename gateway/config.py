@@ -51,6 +51,9 @@ class Settings:
     poll_interval: float = 0.5
     processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
+    understand_isolated: bool = True  # read each mail in a child process the processor can kill
+    understand_timeout_seconds: float = 15.0  # budget of one reading; over it the attempt fails
+    understand_memory_mb: int = 1024  # memory ceiling of the reading child, above what it starts with
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
