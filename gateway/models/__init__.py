@@ -5,11 +5,12 @@ from gateway.models.base import Base, utcnow
 from gateway.models.directory import (
     Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
 )
+from gateway.models.imap import ImapArrival, ImapMailbox, ImapProblem
 from gateway.models.mail import InboundMail, OutboundMail
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
-    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "Membership",
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "ImapArrival", "ImapMailbox", "ImapProblem", "InboundMail", "Membership",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
     "utcnow",
 ]
