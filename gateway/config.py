@@ -51,6 +51,8 @@ class Settings:
     poll_interval: float = 0.5
     processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
+    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
