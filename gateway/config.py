@@ -70,6 +70,8 @@ class Settings:
     imap_lease_seconds: float = 120.0
     imap_timeout: float = 60.0
     imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
+    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
