@@ -72,6 +72,13 @@ class Settings:
     imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
     raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
     statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
+    reopen_days: int = 30  # a reply this many days after closing reopens; later it opens a new ticket
+    late_business_days: int = 3  # no agent answer after this: the ticket is late, its groups reminded
+    experts_business_days: int = 5  # still no answer: the area's managers and experts are brought in
+    retention_months: int = 6  # personal data of tickets closed longer ago is wiped
+    raw_mail_retention_days: int = 30  # raw bytes of processed inbound and delivered outbound mail kept this long
+    tick_interval: float = 300.0  # seconds between two scheduler passes inside ``aplus run``
+    digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
