@@ -6,12 +6,15 @@ from gateway.models.base import Base, utcnow
 from gateway.models.directory import (
     Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
 )
+from gateway.models.lifecycle import LifecycleMark
 from gateway.models.mail import InboundMail, OutboundMail
+from gateway.models.scopes import TicketArea, TicketGroup, TicketOrganisation
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
     "Account", "AccountScope", "AdminSession", "LoginAttempt", "MagicLink",
-    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "Membership",
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "LifecycleMark",
+    "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
     "utcnow",
 ]
