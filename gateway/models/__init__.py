@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per idea."""
 
+from gateway.models.accounts import Account, AccountScope, AdminSession, LoginAttempt, MagicLink
 from gateway.models.audit import AuditEvent, audit
 from gateway.models.base import Base, utcnow
 from gateway.models.directory import (
@@ -13,6 +14,7 @@ from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
     "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "ImapArrival", "ImapMailbox", "ImapProblem", "InboundMail", "Membership",
+    "Account", "AccountScope", "AdminSession", "LoginAttempt", "MagicLink",
     "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "LifecycleMark",
     "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
