@@ -2,6 +2,7 @@
 
 from gateway.models.audit import AuditEvent, audit
 from gateway.models.base import Base, utcnow
+from gateway.models.bounces import Bounce
 from gateway.models.directory import (
     Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
 )
@@ -9,7 +10,7 @@ from gateway.models.mail import InboundMail, OutboundMail
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
-    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "Membership",
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "Bounce", "DirectoryRevision", "Group", "InboundMail", "Membership",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
     "utcnow",
 ]
