@@ -51,6 +51,13 @@ class Settings:
     poll_interval: float = 0.5
     processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
+    reopen_days: int = 30  # a reply this many days after closing reopens; later it opens a new ticket
+    late_business_days: int = 3  # no agent answer after this: the ticket is late, its groups reminded
+    experts_business_days: int = 5  # still no answer: the area's managers and experts are brought in
+    retention_months: int = 6  # personal data of tickets closed longer ago is wiped
+    raw_mail_retention_days: int = 30  # raw bytes of processed inbound and delivered outbound mail kept this long
+    tick_interval: float = 300.0  # seconds between two scheduler passes inside ``aplus run``
+    digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------

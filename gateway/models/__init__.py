@@ -6,11 +6,14 @@ from gateway.models.bounces import Bounce
 from gateway.models.directory import (
     Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
 )
+from gateway.models.lifecycle import LifecycleMark
 from gateway.models.mail import InboundMail, OutboundMail
+from gateway.models.scopes import TicketArea, TicketGroup, TicketOrganisation
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
-    "Agent", "Area", "Attachment", "AuditEvent", "Base", "Bounce", "DirectoryRevision", "Group", "InboundMail", "Membership",
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "Bounce", "DirectoryRevision", "Group", "InboundMail",
+    "LifecycleMark", "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
     "utcnow",
 ]

@@ -89,11 +89,16 @@ def full_name(first_name: str, last_name: str) -> str:
     return f"{first_name} {last_name}".strip()
 
 
+MEMBERSHIP_ROLES = ("", "manager", "expert")
+"""A manager or expert of a group is brought into its area's late cases (5 business days)."""
+
+
 class Membership(Base):
     __tablename__ = "memberships"
 
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), default="", server_default="")  # "", "manager", "expert"
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     agent: Mapped[Agent] = relationship(back_populates="memberships")
