@@ -51,6 +51,13 @@ class Settings:
     poll_interval: float = 0.5
     processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
+    admin_host: str = "127.0.0.1"  # the oversight admin (``aplus admin``, started by ``aplus run``)
+    admin_port: int = 8080
+    admin_url: str = ""  # public URL of the admin, used in magic links; empty: http://admin_host:admin_port
+    admin_secure_cookies: bool = True  # send the session cookie over HTTPS only (browsers accept it on loopback)
+    admin_session_hours: float = 12.0  # a login lasts this long at most
+    admin_proxies: int = 0  # reverse proxies in front of the admin whose X-Forwarded-For is trusted
+    admin_assets_dir: str = ""  # node_modules holding @gouvfr/dsfr; empty: the checkout's node_modules
     reopen_days: int = 30  # a reply this many days after closing reopens; later it opens a new ticket
     late_business_days: int = 3  # no agent answer after this: the ticket is late, its groups reminded
     experts_business_days: int = 5  # still no answer: the area's managers and experts are brought in
@@ -82,6 +89,10 @@ class Settings:
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def admin_base_url(self) -> str:
+        return (self.admin_url or f"http://{self.admin_host}:{self.admin_port}").rstrip("/")
 
     @property
     def secret(self) -> bytes:

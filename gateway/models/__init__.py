@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per idea."""
 
+from gateway.models.accounts import Account, AccountScope, AdminSession, LoginAttempt, MagicLink
 from gateway.models.audit import AuditEvent, audit
 from gateway.models.base import Base, utcnow
 from gateway.models.bounces import Bounce
@@ -12,6 +13,7 @@ from gateway.models.scopes import TicketArea, TicketGroup, TicketOrganisation
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
+    "Account", "AccountScope", "AdminSession", "LoginAttempt", "MagicLink",
     "Agent", "Area", "Attachment", "AuditEvent", "Base", "Bounce", "DirectoryRevision", "Group", "InboundMail",
     "LifecycleMark", "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
