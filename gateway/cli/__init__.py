@@ -6,6 +6,7 @@ imported here, so adding a family is one module and one import line.
 
 from gateway.cli import database, feeding, imap, looking, running  # noqa: F401  (register their commands)
 from gateway.cli import admin, database, feeding, looking, running  # noqa: F401  (register their commands)
+from gateway.cli import admin, database, feeding, looking, mailflow, running  # noqa: F401  (register their commands)
 from gateway.cli.app import main
 from gateway.cli.feeding import EX_TEMPFAIL, iter_mail_files  # noqa: F401  (used by tests and scripts)
 

@@ -3,6 +3,7 @@
 from gateway.models.accounts import Account, AccountScope, AdminSession, LoginAttempt, MagicLink
 from gateway.models.audit import AuditEvent, audit
 from gateway.models.base import Base, utcnow
+from gateway.models.bounces import Bounce
 from gateway.models.directory import (
     Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
 )
@@ -15,8 +16,8 @@ from gateway.models.tickets import Attachment, Message, Participant, Ticket
 __all__ = [
     "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "ImapArrival", "ImapMailbox", "ImapProblem", "InboundMail", "Membership",
     "Account", "AccountScope", "AdminSession", "LoginAttempt", "MagicLink",
-    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "InboundMail", "LifecycleMark",
-    "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "Bounce", "DirectoryRevision", "Group", "InboundMail",
+    "LifecycleMark", "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",
     "Message", "Organisation", "OutboundMail", "Participant", "Ticket", "audit", "directory_revision_ddl", "group_areas",
     "utcnow",
 ]
