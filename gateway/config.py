@@ -86,8 +86,6 @@ class Settings:
     raw_mail_retention_days: int = 30  # raw bytes of processed inbound and delivered outbound mail kept this long
     tick_interval: float = 300.0  # seconds between two scheduler passes inside ``aplus run``
     digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
-    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
-    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
