@@ -12,6 +12,7 @@ import logging
 import click
 
 from gateway.config import load_settings
+from gateway.storage import compression
 from gateway.storage.db import Database
 
 @click.group()
@@ -28,6 +29,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     except Exception as error:  # noqa: BLE001 - a command answers a broken set-up with a sentence
         click.echo(describe_setup_error(error), err=True)
         ctx.exit(SETUP_FAILURE_EXIT.get(ctx.invoked_subcommand or "", 1))
+    compression.configure(settings.raw_compression)
     ctx.obj = {"settings": settings, "database": _LazyDatabase(settings)}
 
 

@@ -133,8 +133,8 @@ def deliver_due(
     """Lease up to ``batch`` due mails at once, send them one at a time; return what happened.
 
     One claim for the batch (one transaction instead of one per mail, which
-    measured half the cost of a delivery), one transaction to record the
-    outcomes (see the module docstring). ``now`` fixes the clock for the
+    measured half the cost of a delivery), then each outcome recorded as
+    soon as its SMTP transaction ends (see the module docstring). ``now`` fixes the clock for the
     whole call (tests); by default the real time is read at each step.
     ``keep_open``: leave the relay connection open for the next batch (the
     loop closes it when the queue is empty); otherwise it is closed here.

@@ -21,6 +21,7 @@ from gateway.storage import spool
 from gateway.config import Settings
 from gateway.processing.conversation import classify_if_new_request, handle
 from gateway.storage.db import Database
+from gateway.storage.statistics import StatisticsSchedule
 from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.processing import failure_reasons
 from gateway.processing.sandbox import Budget, Sandbox, Stopped, UnderstandingFailed
@@ -105,9 +106,11 @@ def make_sandbox(settings: Settings) -> Sandbox | None:
 
 def drain(database: Database, settings: Settings, *, limit: int = 10_000, sandbox: Sandbox | None = None) -> int:
     """Process everything due now; returns how many mails were taken."""
+    statistics = StatisticsSchedule(database, settings.statistics_every_mails)
     count = 0
     while count < limit and process_next(database, settings, sandbox=sandbox):
         count += 1
+        statistics.after_mail()
     return count
 
 
@@ -148,6 +151,8 @@ def run_processor_loop(
     sandbox = make_sandbox(settings)  # forked once warm: the child starts with everything loaded
     if sandbox is not None:
         sandbox.start()
+    statistics = StatisticsSchedule(database, settings.statistics_every_mails)
+    statistics.now()
     if ready is not None:
         ready.set()
     gate = BurstGate(doorbell) if doorbell is not None else None
@@ -163,6 +168,8 @@ def run_processor_loop(
                 worked = False
             if worked and delivery is not None:
                 delivery.ring()
+            if worked:
+                statistics.after_mail()
             if not worked:
                 idle(stop, doorbell, settings.poll_interval)
     finally:
