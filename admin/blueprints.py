@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from admin import accounts, auth, tickets
+    from admin import accounts, auth, downloads, tickets
 
-    for blueprint in (auth.bp, tickets.bp, accounts.bp):
+    for blueprint in (auth.bp, tickets.bp, accounts.bp, downloads.bp):
         app.register_blueprint(blueprint)
