@@ -70,6 +70,22 @@ class Settings:
     imap_lease_seconds: float = 120.0
     imap_timeout: float = 60.0
     imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
+    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
+    admin_host: str = "127.0.0.1"  # the oversight admin (``aplus admin``, started by ``aplus run``)
+    admin_port: int = 8080
+    admin_url: str = ""  # public URL of the admin, used in magic links; empty: http://admin_host:admin_port
+    admin_secure_cookies: bool = True  # send the session cookie over HTTPS only (browsers accept it on loopback)
+    admin_session_hours: float = 12.0  # a login lasts this long at most
+    admin_proxies: int = 0  # reverse proxies in front of the admin whose X-Forwarded-For is trusted
+    admin_assets_dir: str = ""  # node_modules holding @gouvfr/dsfr; empty: the checkout's node_modules
+    reopen_days: int = 30  # a reply this many days after closing reopens; later it opens a new ticket
+    late_business_days: int = 3  # no agent answer after this: the ticket is late, its groups reminded
+    experts_business_days: int = 5  # still no answer: the area's managers and experts are brought in
+    retention_months: int = 6  # personal data of tickets closed longer ago is wiped
+    raw_mail_retention_days: int = 30  # raw bytes of processed inbound and delivered outbound mail kept this long
+    tick_interval: float = 300.0  # seconds between two scheduler passes inside ``aplus run``
+    digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
@@ -92,6 +108,10 @@ class Settings:
     @property
     def attachments_dir(self) -> Path:
         return self.data_dir / "attachments"
+
+    @property
+    def admin_base_url(self) -> str:
+        return (self.admin_url or f"http://{self.admin_host}:{self.admin_port}").rstrip("/")
 
     @property
     def secret(self) -> bytes:

@@ -153,7 +153,9 @@ def _stop_with_parent(stop) -> None:
 def processor_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
     from gateway.storage.db import Database
     from gateway.processing.processor import run_processor_loop
+    from gateway.storage import compression
 
+    compression.configure(settings.raw_compression)  # this process writes the outbox's raw mail
     database = Database.connect(settings.effective_database_url)
     try:
         run_processor_loop(database, settings, stop, doorbell=inbound, delivery=outbound, ready=ready)
