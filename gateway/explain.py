@@ -42,6 +42,7 @@ def explain_understood(
         "aidant": aidant.to_dict() if aidant else None,
         "subject": understood.subject,
         "text": understood.trimmed,
+        "signature": understood.signature,
         "elided": understood.elided,
         "attachments": [attachment.to_dict() for attachment in understood.attachments],
         "forwarded": understood.forwarded.to_dict() if understood.forwarded else None,
