@@ -225,7 +225,7 @@ def _store_message(
         author=author, visibility=visibility, kind=kind,
         text=mail.text if kind == "message" else text, trimmed=text, elided=mail.elided, html=mail.html,
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
-        source="mail", inbound_id=inbound.id,
+        source="mail", inbound_id=inbound.id, signature=mail.signature if kind == "message" else "",
     )
     ticket.messages.append(message)
     message.attachments = [  # assigned even when empty: the fan-out then reads it without a query

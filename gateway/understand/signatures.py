@@ -148,3 +148,27 @@ def _last_block_start(lines: list[str]) -> int:
     while i > 0 and lines[i - 1].strip():
         i -= 1
     return i
+
+
+#: The shorter form relayed under the author's words.
+MAX_RELAYED_LINES = 4
+_CONTACT_RE = re.compile(
+    r"@|https?://|www\.|(?:\+33|0)\s?[1-9](?:[\s.-]?\d{2}){4}|\b\d{5}\b|\b(?:t[ée]l|fax|mobile|portable|standard)\b"
+    r"|\b(?:rue|avenue|av\.|boulevard|bd|place|chemin|impasse|all[ée]e|quai|cours|route|bp|cs|cedex)\b",
+    re.IGNORECASE,
+)
+
+
+def short_signature(signature: str, *, for_agent: bool) -> str:
+    """The identity block as relayed: at most four lines, and for the usager's
+    copy only who wrote (name, title, service), without contact details.
+
+    Why: the usager needs to know who is handling the case; an agent's direct
+    line, e-mail or service address are the organisations' internal relay
+    network, and everything the usager sends must stay in the ticket, through
+    A+. Agents get the phone lines too: they call each other.
+    """
+    lines = [line.strip() for line in signature.split("\n") if line.strip() and not is_notice(line)]
+    if not for_agent:
+        lines = [line for line in lines if not _CONTACT_RE.search(line)]
+    return "\n".join(line[:MAX_SIGNATURE_LINE_CHARS] for line in lines[:MAX_RELAYED_LINES])
