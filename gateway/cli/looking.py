@@ -99,6 +99,25 @@ def quarantine_list(ctx: click.Context) -> None:
         click.echo(f"{len(rows)} message(s) en quarantaine.")
 
 
+@quarantine.command("show")
+@click.argument("inbound_id", type=int)
+@click.pass_context
+def quarantine_show(ctx: click.Context, inbound_id: int) -> None:
+    """Montre un message mis en quarantaine : la raison, les relais traversés, les anomalies du format."""
+    from gateway.explain import explain_mail
+    from gateway.explain_command import format_human
+    from gateway.models import InboundMail
+
+    settings = ctx.obj["settings"]
+    with existing_database(ctx).begin() as session:
+        row = session.get(InboundMail, inbound_id)
+        if row is None:
+            raise UserError(f"aucun message n° {inbound_id} dans la file d'entrée.")
+        raw, state, reason = bytes(row.raw), row.state, row.error
+    click.echo(f"Message {inbound_id} — état : {state} — raison : {reason or '(aucune)'}")
+    click.echo(format_human(explain_mail(raw, file=f"message {inbound_id}", own_domain=settings.domain)))
+
+
 @quarantine.command("requeue")
 @click.argument("inbound_id", type=int)
 @click.pass_context

@@ -4,7 +4,8 @@ The stdlib ``email`` package does the MIME work (``policy.default`` first,
 ``compat32`` when the modern policy raises). mail-parser was measured too: it
 wraps the same stdlib parser with ``compat32``, decodes every attachment into
 memory up front (same 7.7x peak on a 50 MB attachment, no cap) and replaces
-undecodable header bytes instead of trying windows-1252, so it is not used here.
+undecodable header bytes instead of trying windows-1252, so it does not parse
+mail here; it reads the ``Received`` hops for ``aplus explain`` (``hops``).
 
 Header decoding is written by hand on purpose: ``policy.default`` turns 8-bit
 header bytes into U+FFFD instead of trying windows-1252 (what French Outlook

@@ -120,3 +120,24 @@ def test_outbox_show_decodes_a_captured_mail(folder):
     text = shown.stdout.decode()
     assert "Subject : Demande enregistrée" in text and "sous la référence ABC123." in text
     assert "1 courriel(s)" in run(["outbox", "list"], folder).stdout.decode()
+
+
+def test_quarantine_show_tells_the_reason_and_the_relays(tmp_path):
+    from gateway.config import load_settings
+    from gateway.storage import spool
+    from gateway.storage.db import Database, upgrade
+
+    settings = load_settings(environ={}, data_dir=tmp_path / "var")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    database = Database.connect(settings.effective_database_url)
+    raw = (b"Received: from mx.relais.example by mx.aplus.localhost with ESMTP; Tue, 14 Oct 2025 11:40:00 +0200\r\n"
+           b"Received: from pc.example by mx.relais.example with SMTP; Tue, 14 Oct 2025 09:10:00 +0200\r\n"
+           + request_mail().as_bytes())
+    inbound_id = spool.enqueue(database, raw, rcpt_tos=[settings.address])
+    database.dispose()
+    shown = run(["quarantine", "show", str(inbound_id)], tmp_path)
+    assert shown.returncode == 0, shown.stderr.decode()
+    assert "Relais : 2, le plus long 2 h 30 (mx.relais.example -> mx.aplus.localhost)" in shown.stdout.decode()
+    missing = run(["quarantine", "show", "999"], tmp_path)
+    assert missing.returncode == 1 and "aucun message n° 999" in said(missing)
