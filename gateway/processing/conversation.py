@@ -160,8 +160,8 @@ def _route(session: Session, settings: Settings, mail: Understood, text: str, su
 
 
 def aidant_signature(mail: Understood) -> str | None:
-    """Where an aidant's signature can be: their note above a forward, or what trimming cut."""
-    return "\n".join(part for part in (mail.forwarder_note, mail.elided) if part) or None
+    """Where an aidant's signature can be: their note above a forward, the identity block, or what trimming cut."""
+    return "\n".join(part for part in (mail.forwarder_note, mail.signature, mail.elided) if part) or None
 
 
 def _add_agents(ticket: Ticket, routed: Routed) -> None:
