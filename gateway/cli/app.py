@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from gateway.config import PREFIX, Settings, load_settings
+from gateway.storage import compression
 from gateway.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     settings = _settings_or_error()
+    compression.configure(settings.raw_compression)
     ctx.obj = {"settings": settings, "database": _LazyDatabase(settings)}
 
 
