@@ -11,6 +11,7 @@ from gateway.cli import feeding  # noqa: F401  (registers its commands)
 from gateway.cli import imap  # noqa: F401  (registers its commands)
 from gateway.cli import looking  # noqa: F401  (registers its commands)
 from gateway.cli import mailflow  # noqa: F401  (registers its commands)
+from gateway.cli import outbox  # noqa: F401  (registers its commands)
 from gateway.cli import running  # noqa: F401  (registers its commands)
 from gateway.cli.app import main
 from gateway.cli.feeding import EX_TEMPFAIL, iter_mail_files  # noqa: F401  (used by tests and scripts)

@@ -162,8 +162,8 @@ def _route(session: Session, settings: Settings, mail: Understood, text: str, su
 
 
 def aidant_signature(mail: Understood) -> str | None:
-    """Where an aidant's signature can be: their note above a forward, or what trimming cut."""
-    return "\n".join(part for part in (mail.forwarder_note, mail.elided) if part) or None
+    """Where an aidant's signature can be: their note above a forward, the identity block, or what trimming cut."""
+    return "\n".join(part for part in (mail.forwarder_note, mail.signature, mail.elided) if part) or None
 
 
 def _add_agents(ticket: Ticket, routed: Routed) -> None:
@@ -234,7 +234,7 @@ def _store_message(
         author=author, visibility=visibility, kind=kind,
         text=mail.text if kind == "message" else text, trimmed=text, elided=mail.elided, html=mail.html,
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
-        source="mail", inbound_id=inbound.id,
+        source="mail", inbound_id=inbound.id, signature=mail.signature if kind == "message" else "",
     )
     message.ticket = ticket  # not ticket.messages.append: that would load the ticket's whole history
     session.add(message)

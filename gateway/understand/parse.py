@@ -4,7 +4,8 @@ The stdlib ``email`` package does the MIME work (``policy.default`` first,
 ``compat32`` when the modern policy raises). mail-parser was measured too: it
 wraps the same stdlib parser with ``compat32``, decodes every attachment into
 memory up front (same 7.7x peak on a 50 MB attachment, no cap) and replaces
-undecodable header bytes instead of trying windows-1252, so it is not used here.
+undecodable header bytes instead of trying windows-1252, so it does not parse
+mail here; it reads the ``Received`` hops for ``aplus explain`` (``hops``).
 
 Header decoding is written by hand on purpose: ``policy.default`` turns 8-bit
 header bytes into U+FFFD instead of trying windows-1252 (what French Outlook
@@ -17,7 +18,6 @@ defect is recorded instead of an exception.
 from __future__ import annotations
 
 import binascii
-import codecs
 import email
 import email.policy
 import email.utils
@@ -27,27 +27,9 @@ from datetime import datetime
 from email.message import Message
 
 from .bigparts import LiftedMail, lift_big_runs
+from .charsets import normalise_charset
+from .header_charset import decode_8bit_headers
 from .model import Address
-
-#: Charset names seen in real mail that Python does not know, and what they mean.
-CHARSET_ALIASES = {
-    "iso-8859-8-i": "iso-8859-8",
-    "iso-8859-6-i": "iso-8859-6",
-    "x-mac-cyrillic": "mac_cyrillic",
-    "x-mac-roman": "mac_roman",
-    "macintosh": "mac_roman",
-    "x-sjis": "shift_jis",
-    "x-user-defined": "cp1252",
-    "cp-850": "cp850",
-    "x-unknown": "utf-8",
-    "unknown-8bit": "utf-8",
-    "x-unknown-8bit": "utf-8",
-    "default": "utf-8",
-    "iso-8859-1": "cp1252",  # clients label windows-1252 as latin-1; cp1252 is a superset
-    "latin1": "cp1252",
-    "us-ascii": "utf-8",  # 8-bit bytes under a us-ascii label are most often utf-8
-    "ascii": "utf-8",
-}
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*?)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
@@ -95,7 +77,7 @@ def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False) -> P
         defects.append(f"more than {max_parts} MIME boundaries: read with the compat32 policy")
         lenient = True
     message, policy_name = _parse_message(lifted.parsed, defects, lenient)
-    raw_headers = read_raw_headers(message)
+    raw_headers = decode_8bit_headers(read_raw_headers(message), message)
     headers = {name: decode_header_value(value, defects, name) for name, value in raw_headers.items()}
     defects.extend(message_defects(message))
     return ParsedMail(message, lifted, headers, raw_headers, defects, policy_name)
@@ -177,19 +159,6 @@ def _limited_walk(message: Message, limit: int):
 
 
 # --- text decoding -----------------------------------------------------------
-
-
-def normalise_charset(name: str | None) -> str | None:
-    """A Python codec name for a declared charset, or None when unknown."""
-    if not name:
-        return None
-    cleaned = str(name).strip().strip("\"'").lower()
-    cleaned = cleaned.split("*", 1)[0]  # RFC 2231 language suffix
-    cleaned = CHARSET_ALIASES.get(cleaned, cleaned)
-    try:
-        return codecs.lookup(cleaned).name
-    except (LookupError, ValueError):
-        return None
 
 
 def decode_bytes(data: bytes, declared: str | None = None, defects: list[str] | None = None, where: str = "body") -> str:
