@@ -39,6 +39,29 @@ class Ticket(Base):
         back_populates="ticket", cascade="all, delete-orphan", order_by="Message.id"
     )
 
+    # -- the life of a case (issue 11); plain ids, no foreign keys: see gateway/models/scopes.py
+    taken_by_id: Mapped[int | None] = mapped_column(Integer)  # the participant who said "je m'en occupe"
+    usefulness: Mapped[str | None] = mapped_column(String(12))  # "oui", "ne_sait_pas", "non"
+    usefulness_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_ticket_id: Mapped[int | None] = mapped_column(Integer)  # a reply long after closing opened this one
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # personal data wiped (retention)
+
+    # The relational scope (gateway/models/scopes.py), read-only here: lifecycle writes the rows.
+    organisations: Mapped[list["Organisation"]] = relationship(
+        secondary="ticket_organisations", viewonly=True, order_by="Organisation.code"
+    )
+    areas: Mapped[list["Area"]] = relationship(secondary="ticket_areas", viewonly=True, order_by="Area.code")
+    groups: Mapped[list["Group"]] = relationship(
+        secondary="ticket_groups", viewonly=True, order_by="Group.name",
+        primaryjoin="Ticket.id == TicketGroup.ticket_id",
+        secondaryjoin="and_(Group.id == TicketGroup.group_id, TicketGroup.active.is_(True))",
+    )
+    group_links: Mapped[list["TicketGroup"]] = relationship(viewonly=True, order_by="TicketGroup.added_at")
+    taken_by: Mapped["Participant | None"] = relationship(
+        primaryjoin="foreign(Ticket.taken_by_id) == Participant.id", viewonly=True
+    )
+
     @property
     def tag(self) -> str:
         return f"[A+ #{self.reference}]"
@@ -64,7 +87,14 @@ class Participant(Base):
     bounce_detail: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # left the ticket ("pas le bon interlocuteur")
+    away_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last out-of-office on this ticket
+
     ticket: Mapped[Ticket] = relationship(back_populates="participants")
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
 
     @property
     def is_agent(self) -> bool:

@@ -22,6 +22,7 @@ from gateway import addresses
 
 from gateway.storage import attachment_store
 from gateway.config import Settings
+from gateway.outbound.actions import agent_actions
 from gateway.outbound.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.outbound.templating import render_mail
@@ -82,6 +83,7 @@ def common_context(settings: Settings, ticket: Ticket, recipient: Participant, s
         "recipient_name": recipient.display_name,
         "is_agent": recipient.is_agent,
         "note_address": addresses.personal_address(settings, "note", ticket.id, recipient.id) if recipient.is_agent else "",
+        "actions": agent_actions(settings, ticket, recipient, subject),
     }
 
 
@@ -153,7 +155,7 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
     files = stored_attachments(settings, message)
     count = 0
     for recipient in ticket.participants:
-        if author is not None and recipient.email == author.email:
+        if author is not None and recipient.email == author.email or not recipient.active:
             continue
         if internal and not recipient.is_agent:
             continue
@@ -191,8 +193,13 @@ def announce_new_ticket(
     areas: list[str],
     reasons_by_group: dict[int, list[str]],
     aidant_note: str = "",
+    previous_reference: str = "",
 ) -> int:
-    """Acknowledge the request to the person (and aidant), and bring the agents in."""
+    """Acknowledge the request to the person (and aidant), and bring the agents in.
+
+    ``previous_reference``: the closed ticket this one follows (a reply came
+    too long after it was closed); the acknowledgement says so.
+    """
     requester = next(p for p in ticket.participants if p.role == "requester")
     aidant = next((p for p in ticket.participants if p.role == "aidant"), None)
     references = [ticket_root_id(settings, ticket)]
@@ -232,6 +239,7 @@ def announce_new_ticket(
                     "via_aidant": aidant is not None and recipient.role == "requester",
                     "aidant_name": aidant.label if aidant else "",
                     "organisations": organisations,
+                    "previous_reference": previous_reference,
                 },
                 author_label="",
                 message_id=message_id,

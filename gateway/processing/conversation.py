@@ -26,6 +26,7 @@ from gateway.models import Attachment, InboundMail, Message, Participant, Ticket
 from gateway.processing.automatic_mail import handle_automatic
 from gateway.processing.outcomes import Outcome, done, quarantine
 from gateway.processing.routing_step import Ahead, Routed, classify_ahead, route_request
+from gateway.processing.scope import write_opening_scope
 from gateway.processing.thread_match import Matched, Rejected, match_mail
 from gateway.understand.model import Address, Understood
 
@@ -123,6 +124,7 @@ def open_ticket(
     session.add(ticket)
     session.flush()  # the ticket and its participants: their ids make the reply tokens
     _give_tokens(settings, ticket)
+    write_opening_scope(session, ticket, routed.record, [g.id for g in routed.groups])
     request = _store_message(
         session, settings, ticket, inbound, mail, author=requester_row, text=text,
         attachments=[*mail.attachments, *(mail.forwarded.attachments if mail.forwarded else [])],
