@@ -69,16 +69,19 @@ def close_ticket(session: Session, settings: Settings, ticket: Ticket, *, actor:
 
 
 def reopen_ticket(session: Session, settings: Settings, ticket: Ticket, *, actor: str,
-                  participant: Participant | None = None) -> None:
-    """The case starts again: open, and the agents are told (the usefulness answer stays)."""
+                  participant: Participant | None = None, quiet: bool = False) -> None:
+    """The case starts again: open, and the agents are told (the usefulness answer stays).
+
+    ``quiet``: no notice, because the reply that reopens it is relayed anyway.
+    """
     if ticket.status != "closed":
         return
     ticket.status, ticket.closed_at = "open", None
     by = participant.label if participant is not None else f"l'équipe {settings.site_name}"
     event = record_event(session, settings, ticket, f"Dossier rouvert par {by}.", author=participant, internal=True)
-    notify(session, settings, ticket, event, [p for p in active_agents(ticket) if p is not participant], context={
-        "headline": f"Le dossier {ticket.reference} est rouvert ({by}).",
-    })
+    if not quiet:
+        notify(session, settings, ticket, event, [p for p in active_agents(ticket) if p is not participant],
+               context={"headline": f"Le dossier {ticket.reference} est rouvert ({by})."})
     audit(session, "ticket.reopened", ticket_id=ticket.id, actor=actor)
 
 
