@@ -164,6 +164,7 @@ def _empty_inbound(row: InboundMail) -> None:
 def _empty_outbound(row: OutboundMail) -> None:
     row.raw = b""
     row.recipient = ""
+    row.dedup_key = f"purged:{row.id}"  # the key named the recipient; the ticket will never send again
     row.message_id_header = ""
     row.last_error = ""
 
