@@ -294,6 +294,7 @@ def _update_status(session: Session, ticket: Ticket, author: Participant) -> Non
         ticket.first_agent_reply_at = utcnow()
     if author.is_agent:
         ticket.late_since = None
+        author.away_at = None  # back from leave
     if ticket.status == "new" and author.is_agent:
         ticket.status = "open"
 

@@ -37,11 +37,16 @@ class PlanWriter:
         for group_name, email in plan.memberships:
             group = groups.get(group_name) or self.checker.existing_groups[group_name]
             agent = agents[email]
-            if any(m.agent_id == agent.id for m in group.memberships):
-                self.report.memberships.unchanged += 1
-            else:
-                group.memberships.append(Membership(agent=agent))
+            role = plan.roles.get((group_name, email))
+            existing = next((m for m in group.memberships if m.agent_id == agent.id), None)
+            if existing is None:
+                group.memberships.append(Membership(agent=agent, role=role or ""))
                 self.report.memberships.created += 1
+            elif role is not None and existing.role != role:
+                existing.role = role
+                self.report.memberships.updated += 1
+            else:
+                self.report.memberships.unchanged += 1
 
     def _group(self, plan: GroupPlan) -> Group:
         group = self.checker.existing_groups.get(plan.name)

@@ -32,7 +32,9 @@ HEADER_ALIASES = {
     "mailbox": ("bal", "balpartagee", "boiteauxlettres", "boiteauxlettrespartagee", "boitealettres",
                 "boitepartagee", "adressemailgenerique", "emailgenerique", "mailgenerique", "adressegenerique"),
     "kind": ("type", "typedegroupe", "typegroupe"),
+    "role": ("role", "roleagent", "roledanslegroupe", "roledelagent"),
 }
+ROLE_HEADER = "Rôle"  # optional: responsable / expert, brought into the area's late cases
 
 
 class DirectoryFileError(ValueError):
