@@ -35,10 +35,8 @@ from routing.directory.apply import PlanWriter
 from routing.directory.names import fold
 from routing.directory.plan import RowChecker, bare_address, valid_address
 from routing.directory.report import Counts, ImportReport, Rejection
-from routing.directory.rows import (HEADER_ALIASES, HEADERS, ROLE_HEADER, TRIAGE, DirectoryFileError, Row,
-                                    detect_delimiter, match_header, read_rows, read_text)
-
-ROLE_CELLS = {"": "", "manager": "responsable", "expert": "expert"}
+from routing.directory.rows import (HEADER_ALIASES, HEADERS, ROLE_CELLS, ROLE_HEADER, TRIAGE, DirectoryFileError,
+                                    Row, detect_delimiter, match_header, read_rows, read_text)
 
 __all__ = ["import_directory", "export_directory", "territory_cell", "DirectoryFileError", "ImportReport", "Counts",
            "Rejection", "Row", "HEADERS", "HEADER_ALIASES", "TRIAGE", "read_text", "read_rows", "detect_delimiter",
@@ -66,11 +64,15 @@ def import_directory(session: Session, path_or_text: str | Path | bytes, *, dry_
 
 
 def export_directory(session: Session) -> str:
-    """The whole directory in the import format: one line per (group, active agent), stable order."""
+    """The whole directory in the import format: one line per (active group, active agent), stable order.
+
+    The format has no column for "deactivated", and an import never
+    deactivates: a deactivated group or agent is left out, as it is of routing.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
-    statement = select(Group).options(
+    statement = select(Group).where(Group.active.is_(True)).options(
         selectinload(Group.organisation),
         selectinload(Group.areas),
         selectinload(Group.memberships).selectinload(Membership.agent),

@@ -35,6 +35,7 @@ HEADER_ALIASES = {
     "role": ("role", "roleagent", "roledanslegroupe", "roledelagent"),
 }
 ROLE_HEADER = "Rôle"  # optional: responsable / expert, brought into the area's late cases
+ROLE_CELLS = {"": "", "manager": "responsable", "expert": "expert"}  # membership role -> how the file says it
 
 
 class DirectoryFileError(ValueError):
