@@ -114,8 +114,11 @@ def invite_agent(session: Session, settings: Settings, ticket: Ticket, agent: Ag
 
 
 def remove_participant(session: Session, settings: Settings, ticket: Ticket, participant: Participant, *,
-                       actor: str, reason: str = "") -> None:
-    """The participant leaves the ticket: no more mail, their replies are refused; history stays."""
+                       actor: str, reason: str = "", quiet: bool = False) -> None:
+    """The participant leaves the ticket: no more mail, their replies are refused; history stays.
+
+    ``quiet``: the caller tells the agents itself (one notice for a whole group leaving).
+    """
     if not participant.active:
         return
     participant.removed_at = utcnow()
@@ -127,9 +130,8 @@ def remove_participant(session: Session, settings: Settings, ticket: Ticket, par
         remove_group_scope(session, ticket, participant.group_id)
     text = f"{participant.label} ne participe plus au dossier." + (f" Raison : {reason}" if reason else "")
     event = record_event(session, settings, ticket, text, internal=True)
-    notify(session, settings, ticket, event, active_agents(ticket), context={
-        "headline": text,
-    })
+    if not quiet:
+        notify(session, settings, ticket, event, active_agents(ticket), context={"headline": text})
     audit(session, "participant.removed", ticket_id=ticket.id, actor=actor, participant=participant.email,
           reason=reason)
 

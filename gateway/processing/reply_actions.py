@@ -172,7 +172,8 @@ def _not_me(session: Session, settings: Settings, ticket: Ticket, author: Partic
         p.id == author.id or (author.group_id is not None and p.group_id == author.group_id))]
     who = author.organisation_label or author.label
     for participant in leaving:
-        lifecycle.remove_participant(session, settings, ticket, participant, actor=author.email, reason=reason)
+        lifecycle.remove_participant(session, settings, ticket, participant, actor=author.email, reason=reason,
+                                     quiet=True)
     lines = [f"Raison : {reason}" if reason else "Aucune raison donnée."]
     if suggestion:
         target = resolve_target(session, settings, suggestion)
@@ -185,7 +186,9 @@ def _not_me(session: Session, settings: Settings, ticket: Ticket, author: Partic
                          text=f"{author.label} : « pas le bon interlocuteur » pour {who}.\n" + "\n".join(lines))
     remaining = active_agents(ticket)
     notify(session, settings, ticket, event, remaining, context={
-        "headline": f"{author.label} indique que {who} n'est pas le bon interlocuteur pour ce dossier.",
+        "headline": (f"{author.label} indique que ce dossier ne relève pas de {who}, qui s'en retire."
+                     if author.group_id is not None else
+                     f"{author.label} indique ne pas être le bon interlocuteur et se retire du dossier."),
         "lines": lines,
     })
     if not remaining:  # nobody left to read the case: the national team takes it back
