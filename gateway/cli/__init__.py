@@ -5,6 +5,7 @@ imported here, so adding a family is one module and one import line
 (one line per module: parallel work merges without conflicts).
 """
 
+from gateway.cli import database, feeding, lifecycle, looking, running  # noqa: F401  (register their commands)
 from gateway.cli import admin  # noqa: F401  (registers its commands)
 from gateway.cli import database  # noqa: F401  (registers its commands)
 from gateway.cli import feeding  # noqa: F401  (registers its commands)

@@ -25,6 +25,7 @@ from gateway.config import Settings
 from gateway.models import Attachment, InboundMail, Message, Participant, Ticket, audit, utcnow
 from gateway.processing.automatic_mail import handle_automatic
 from gateway.processing.outcomes import Outcome, done, quarantine
+from gateway.processing.reply_actions import ReplyTools, act_on_reply, after_reply
 from gateway.processing.routing_step import Ahead, Routed, classify_ahead, route_request
 from gateway.processing.scope import write_opening_scope
 from gateway.processing.thread_match import Matched, Rejected, match_mail
@@ -100,9 +101,13 @@ def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> b
 
 
 def open_ticket(
-    session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None,
+    session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None, *,
+    previous: Ticket | None = None,
 ) -> Outcome:
-    """A new request: ticket, participants, stored message, acknowledgement, agents."""
+    """A new request: ticket, participants, stored message, acknowledgement, agents.
+
+    ``previous``: the ticket, closed too long ago to reopen, that this mail answered.
+    """
     if mail.sender is None:
         return quarantine("Message sans expéditeur lisible : impossible de répondre.", "no sender")
     if _sender_over_limit(session, settings, mail.sender.email):
@@ -115,7 +120,7 @@ def open_ticket(
         aidant = None
     routed = _route(session, settings, mail, text, subject, ahead)
     ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new",
-                    routing=routed.record_json())
+                    routing=routed.record_json(), previous_ticket_id=previous.id if previous else None)
     if mail.forwarded is not None and mail.forwarded.sender is None:
         ticket.note = "Transfert dont l'expéditeur d'origine est introuvable : le transmetteur est enregistré comme demandeur."
     requester_row = _add_participant(ticket, requester, role="requester")
@@ -137,6 +142,7 @@ def open_ticket(
         session, settings, ticket, request,
         organisations=routed.organisations, areas=routed.areas,
         reasons_by_group=routed.reasons_by_group, aidant_note=aidant_note,
+        previous_reference=previous.reference if previous else "",
     )
     audit(session, "ticket.opened", ticket_id=ticket.id, reference=ticket.reference,
           groups=[g.name for g in routed.groups], outbound=sent)
@@ -262,25 +268,42 @@ def accept_reply(session: Session, settings: Settings, inbound: InboundMail, mai
             f"Trop de messages sur le dossier {ticket.reference} en une heure (limite {settings.ticket_hourly_limit}) : boucle probable.",
             "ticket rate limit", ticket,
         )
+    tools = ReplyTools(
+        relay=lambda text, visibility: _relay(session, settings, inbound, mail, match, text, visibility),
+        open_new=lambda previous: open_ticket(session, settings, inbound, mail, previous=previous),
+    )
+    outcome = act_on_reply(session, settings, inbound, mail, match, tools)
+    if outcome is None:
+        _relay(session, settings, inbound, mail, match, mail.trimmed or mail.text, match.visibility)
+        after_reply(session, settings, mail, match)
+        outcome = done(f"{match.visibility} message on {ticket.reference} via {match.via}", ticket)
+    return outcome
+
+
+def _relay(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, match: Matched, text: str,
+           visibility: str) -> Message:
+    """Store the reply (with ``text``: a command line is not relayed) and send it to the others."""
+    ticket, author = match.ticket, match.participant
     message = _store_message(
-        session, settings, ticket, inbound, mail, author=author, text=mail.trimmed or mail.text,
-        attachments=mail.attachments, visibility=match.visibility,
-        kind="note" if match.visibility == "internal" else "message",
+        session, settings, ticket, inbound, mail, author=author, text=text,
+        attachments=mail.attachments, visibility=visibility,
+        kind="note" if visibility == "internal" else "message",
     )
     _update_status(session, ticket, author)
     sent = fanout.relay_message(session, settings, ticket, message)
-    audit(session, "message.added", ticket_id=ticket.id, author=author.email, visibility=match.visibility,
+    audit(session, "message.added", ticket_id=ticket.id, author=author.email, visibility=visibility,
           via=match.via, outbound=sent)
-    return done(f"{match.visibility} message on {ticket.reference} via {match.via} ({sent} mails queued)", ticket)
+    return message
 
 
 def _update_status(session: Session, ticket: Ticket, author: Participant) -> None:
+    """An agent's message answers the request (not late any more); reopening is reply_actions' decision."""
     if author.is_agent and ticket.first_agent_reply_at is None:
         ticket.first_agent_reply_at = utcnow()
-    if ticket.status == "closed" and not author.is_agent:
-        ticket.status, ticket.closed_at = "open", None
-        audit(session, "ticket.reopened", ticket_id=ticket.id, by=author.email)
-    elif ticket.status == "new" and author.is_agent:
+    if author.is_agent:
+        ticket.late_since = None
+        author.away_at = None  # back from leave
+    if ticket.status == "new" and author.is_agent:
         ticket.status = "open"
 
 

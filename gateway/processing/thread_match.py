@@ -31,7 +31,8 @@ class Matched:
     ticket: Ticket
     participant: Participant
     visibility: str  # "public" or "internal"
-    via: str  # "token", "references", "subject"
+    via: str  # "token", "references", "subject", "usefulness"
+    usefulness: str | None = None  # "oui" / "ne_sait_pas" / "non": sent to an answer address of the closing mail
 
 
 @dataclass
@@ -92,6 +93,13 @@ def _match_token(session: Session, settings: Settings, recipients: list[str], se
             )
         if token.purpose == "note" and not participant.is_agent:
             return Rejected("Seuls les agents peuvent écrire une note interne.", participant.ticket)
+        if token.purpose.startswith("useful-"):
+            return Matched(participant.ticket, participant, "public", "usefulness", token.purpose[len("useful-"):])
+        if not participant.active:
+            return Rejected(
+                f"{participant.email} ne participe plus au dossier {participant.ticket.reference} : message non relayé.",
+                participant.ticket,
+            )
         visibility = "internal" if token.purpose == "note" else "public"
         return Matched(participant.ticket, participant, visibility, "token")
     return None
@@ -139,5 +147,6 @@ def _ticket_by_subject_tag(session: Session, subject: str) -> Ticket | None:
 
 
 def _participant(ticket: Ticket, sender: str) -> Participant | None:
+    """The active participant writing from ``sender`` (one who left the ticket no longer speaks in it)."""
     sender = sender.lower()
-    return next((p for p in ticket.participants if p.email == sender), None)
+    return next((p for p in ticket.participants if p.email == sender and p.active), None)
