@@ -4,7 +4,7 @@ One module per family of commands; each registers itself on ``main`` when
 imported here, so adding a family is one module and one import line.
 """
 
-from gateway.cli import database, feeding, looking, running  # noqa: F401  (register their commands)
+from gateway.cli import database, dkim, feeding, looking, running  # noqa: F401  (register their commands)
 from gateway.cli.app import main
 from gateway.cli.feeding import EX_TEMPFAIL, iter_mail_files  # noqa: F401  (used by tests and scripts)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from gateway import addresses
 from gateway.config import Settings
 from gateway.models import Message, OutboundMail, Participant, Ticket
-from gateway.outbound.message_ids import recipient_of
+from gateway.outbound.message_ids import recipient_of, shared_id
 from gateway.understand.model import Understood
 
 SUBJECT_TAG = re.compile(r"\[A\+\s*#([A-Z0-9]{4,12})\]", re.IGNORECASE)
@@ -147,9 +147,9 @@ def _ticket_for_message_id(session: Session, settings: Settings, message_id: str
     ticket_id = session.scalars(
         select(OutboundMail.ticket_id).where(OutboundMail.message_id_header == message_id).limit(1)
     ).first()
-    if ticket_id is None:
+    if ticket_id is None:  # a message's own id, or a personal id whose HMAC is wrong (copied, edited)
         ticket_id = session.scalars(
-            select(Message.ticket_id).where(Message.our_message_id == message_id).limit(1)
+            select(Message.ticket_id).where(Message.our_message_id == (shared_id(message_id) or message_id)).limit(1)
         ).first()
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
