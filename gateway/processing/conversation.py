@@ -180,14 +180,16 @@ def who_and_what(mail: Understood, *, embedded_is_requester: bool = True) -> tup
 
     ``embedded_is_requester``: the forwarder is someone the directory trusts
     (``forward_trust``), so the person inside the forward becomes the
-    requester; otherwise the forwarder stays the requester.
+    requester; otherwise the forwarder stays the requester, with their own
+    subject line (the embedded one may be anything the sender typed).
     """
     forwarded = mail.forwarded
     if forwarded is not None and forwarded.sender is not None and embedded_is_requester:
         return forwarded.sender, mail.sender, forwarded.text, forwarded.subject or mail.subject, mail.forwarder_note
     if forwarded is not None:
         body = "\n\n".join(part for part in (mail.forwarder_note, forwarded.text) if part.strip())
-        return mail.sender, None, body, forwarded.subject or mail.subject, ""
+        subject = forwarded.subject if forwarded.sender is None and forwarded.subject else mail.subject
+        return mail.sender, None, body, subject or mail.subject, ""
     return mail.sender, None, mail.trimmed or mail.text, mail.subject, ""
 
 
