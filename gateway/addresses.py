@@ -18,10 +18,11 @@ from typing import Literal
 
 from gateway.config import Settings
 
-Purpose = Literal["reply", "note"]
-_PREFIX = {"reply": "r", "note": "n"}
+Purpose = Literal["reply", "note", "useful-oui", "useful-ne_sait_pas", "useful-non"]
+#: The three usefulness purposes answer the closing mail's question (gateway/processing/lifecycle.py).
+_PREFIX = {"reply": "r", "note": "n", "useful-oui": "uo", "useful-ne_sait_pas": "us", "useful-non": "un"}
 _PURPOSE = {v: k for k, v in _PREFIX.items()}
-_TOKEN = re.compile(r"^([rn])(\d{1,12})-(\d{1,12})-([0-9a-f]{16})$")
+_TOKEN = re.compile(r"^(uo|us|un|r|n)(\d{1,12})-(\d{1,12})-([0-9a-f]{16})$")
 MAC_HEX = 16  # 64 bits
 
 

@@ -51,6 +51,41 @@ class Settings:
     poll_interval: float = 0.5
     processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
+    # IMAP mailbox polled by ``aplus imap`` / ``aplus run`` (none when imap_host is empty); see gateway/inbound/imap.py
+    imap_host: str = ""
+    imap_port: int = 0  # 0: 993 for tls, 143 otherwise
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_password_file: str = ""
+    imap_security: str = "tls"  # tls, starttls, none
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Traités"
+    imap_done_action: str = "move"  # move (to imap_done_folder), or flag (leave in place, flagged)
+    imap_auth: str = "login"  # login, or xoauth2 (token from imap_oauth2_token_command or _file)
+    imap_oauth2_token_command: str = ""
+    imap_oauth2_token_file: str = ""
+    imap_ca_file: str = ""  # CA bundle to trust instead of the system's (internal CA, self-signed)
+    imap_poll_seconds: float = 60.0  # between polls when the server has no IDLE
+    imap_idle_seconds: float = 600.0  # longest IDLE before a fresh poll (RFC 2177 says under 29 min)
+    imap_lease_seconds: float = 120.0
+    imap_timeout: float = 60.0
+    imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
+    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
+    admin_host: str = "127.0.0.1"  # the oversight admin (``aplus admin``, started by ``aplus run``)
+    admin_port: int = 8080
+    admin_url: str = ""  # public URL of the admin, used in magic links; empty: http://admin_host:admin_port
+    admin_secure_cookies: bool = True  # send the session cookie over HTTPS only (browsers accept it on loopback)
+    admin_session_hours: float = 12.0  # a login lasts this long at most
+    admin_proxies: int = 0  # reverse proxies in front of the admin whose X-Forwarded-For is trusted
+    admin_assets_dir: str = ""  # node_modules holding @gouvfr/dsfr; empty: the checkout's node_modules
+    reopen_days: int = 30  # a reply this many days after closing reopens; later it opens a new ticket
+    late_business_days: int = 3  # no agent answer after this: the ticket is late, its groups reminded
+    experts_business_days: int = 5  # still no answer: the area's managers and experts are brought in
+    retention_months: int = 6  # personal data of tickets closed longer ago is wiped
+    raw_mail_retention_days: int = 30  # raw bytes of processed inbound and delivered outbound mail kept this long
+    tick_interval: float = 300.0  # seconds between two scheduler passes inside ``aplus run``
+    digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
     trusted_forwarder_domains: str = ""  # comma-separated: France Services/MSAP domains whose forwards name the requester
     trusted_forwarder_addresses: str = ""  # comma-separated addresses of MSAP/France Services staff (agents are known anyway)
     trusted_authserv_id: str = ""  # authserv-id of the MTA whose Authentication-Results header we trust; empty: check ourselves
@@ -82,6 +117,10 @@ class Settings:
         return self.data_dir / "attachments"
 
     @property
+    def admin_base_url(self) -> str:
+        return (self.admin_url or f"http://{self.admin_host}:{self.admin_port}").rstrip("/")
+
+    @property
     def secret(self) -> bytes:
         return self.secret_key.encode()
 
@@ -111,13 +150,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     data folder, so it survives restarts and is never part of the code.
     """
     env = os.environ if environ is None else environ
-    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    known = {f.name: f.type for f in fields(Settings) if f.name not in ("extra", "imap_mailboxes")}
     values: dict[str, Any] = {}
     data_dir = Path(env.get(PREFIX + "DATA_DIR", overrides.get("data_dir", "var")))
     config_path = env.get(PREFIX + "CONFIG") or (data_dir / "aplus.toml")
     if Path(config_path).is_file():
         for key, value in _read_file(Path(config_path)).items():
-            if key in known:
+            if key == "imap" and isinstance(value, list):  # [[imap]] tables: one per extra mailbox
+                values["imap_mailboxes"] = tuple(dict(table) for table in value)
+            elif key in known:
                 values[key] = _coerce(known[key], value)
     for name, kind in known.items():
         if PREFIX + name.upper() in env:

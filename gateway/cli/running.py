@@ -10,12 +10,14 @@ import click
 
 from gateway.cli.app import _database, main
 from gateway.cli.database import prepare
+from gateway.cli.imap import check_mailboxes
 
 @main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Lance tout : SMTP ici, traitement et envoi dans deux processus surveillés."""
     settings, database = ctx.obj["settings"], _database(ctx)
+    check_mailboxes(settings)
     prepare(settings, database)
     from gateway.doorbell import Doorbell
     from gateway.inbound.smtp import GatewayController
@@ -26,14 +28,23 @@ def run(ctx: click.Context) -> None:
     workers.start()  # they load the routing tables while the receiver starts
     controller = GatewayController(database, settings, doorbell=inbound)
     controller.start()
+    admin_server = _start_admin(settings, database)
     if not workers.wait_ready():
         logging.getLogger(__name__).error("a worker is not ready after 60 s; mail is accepted and will wait")
     _print_welcome(settings)
     stop = threading.Event()
     _wait_for_signal(stop, every_second=workers.check)
     controller.stop()
+    admin_server.stop()
     workers.stop(bells=(inbound, outbound))
     click.echo("Passerelle arrêtée.")
+
+
+def _start_admin(settings, database):
+    """The oversight admin, served by waitress in a thread of this process (see ``gateway.cli.admin``)."""
+    from gateway.cli.admin import start_admin
+
+    return start_admin(settings, database)
 
 
 def _print_welcome(settings) -> None:
@@ -50,6 +61,11 @@ Pour essayer, dans un autre terminal :
 ou
   python3 -c "import smtplib; smtplib.SMTP('{settings.smtp_host}', {settings.smtp_port}).sendmail('marie@example.org', ['{settings.address}'], b'From: marie@example.org\\nSubject: RSA bloque\\n\\nBonjour, mon RSA est bloque a la CAF de Marseille (13001).')"
 puis regardez les .eml écrits dans {settings.outbox_dir.resolve()}.
+
+Administration : {settings.admin_base_url}/
+  Première connexion : créez un compte, puis connectez-vous avec lui :
+  printf '%s' 'une phrase de passe longue' | .venv/bin/aplus admin create-user vous@exemple.gouv.fr --role admin --password-stdin
+  (ou, pour un compte existant, un lien à usage unique : .venv/bin/aplus admin login-link vous@exemple.gouv.fr)
 Ctrl+C pour arrêter.
 """)
 

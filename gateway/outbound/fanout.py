@@ -16,19 +16,29 @@ import re
 import secrets
 from email.utils import format_datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from gateway import addresses
 
 from gateway.storage import attachment_store
 from gateway.config import Settings
 from gateway.outbound import message_ids
+from gateway.outbound.actions import agent_actions
 from gateway.outbound.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.outbound.templating import render_mail
 
 LOOP_HEADER = "X-Aplus-Loop"
 _MESSAGE_ID_LINE = re.compile(rb"^Message-ID: (<[^\r\n]+>)\r?$", re.MULTILINE)
+REFERENCES_KEPT = 8  # ids of earlier messages in References, after the ticket's root
+
+
+def session_of(ticket: Ticket) -> Session:
+    session = object_session(ticket)
+    if session is None:
+        raise ValueError(f"ticket {ticket.reference} is not attached to a session")
+    return session
 
 
 def ticket_root_id(settings: Settings, ticket: Ticket) -> str:
@@ -40,10 +50,17 @@ def new_message_id(settings: Settings, ticket: Ticket, label: str) -> str:
 
 
 def thread_references(settings: Settings, ticket: Ticket, before: Message | None) -> list[str]:
-    """Root first, then the last messages, so clients nest replies correctly."""
-    ids = [ticket_root_id(settings, ticket)]
-    earlier = [m.our_message_id for m in ticket.messages if m.our_message_id and (before is None or m.id < before.id)]
-    return ids + earlier[-8:]
+    """Root first, then the last messages, so clients nest replies correctly.
+
+    The last eight ids come from one indexed query (newest first, reversed),
+    not from ``ticket.messages``: that would load the ticket's whole history,
+    text and HTML included, for every reply.
+    """
+    query = select(Message.our_message_id).where(Message.ticket_id == ticket.id, Message.our_message_id != "")
+    if before is not None:
+        query = query.where(Message.id < before.id)
+    earlier = list(session_of(ticket).scalars(query.order_by(Message.id.desc()).limit(REFERENCES_KEPT)))
+    return [ticket_root_id(settings, ticket), *reversed(earlier)]
 
 
 def subject_for(ticket: Ticket, *, reply: bool) -> str:
@@ -69,6 +86,7 @@ def common_context(settings: Settings, ticket: Ticket, recipient: Participant, s
         "recipient_name": recipient.display_name,
         "is_agent": recipient.is_agent,
         "note_address": addresses.personal_address(settings, "note", ticket.id, recipient.id) if recipient.is_agent else "",
+        "actions": agent_actions(settings, ticket, recipient, subject),
     }
 
 
@@ -149,7 +167,7 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
     files = stored_attachments(settings, message)
     count = 0
     for recipient in ticket.participants:
-        if author is not None and recipient.email == author.email:
+        if author is not None and recipient.email == author.email or not recipient.active:
             continue
         if internal and not recipient.is_agent:
             continue
@@ -187,8 +205,13 @@ def announce_new_ticket(
     areas: list[str],
     reasons_by_group: dict[int, list[str]],
     aidant_note: str = "",
+    previous_reference: str = "",
 ) -> int:
-    """Acknowledge the request to the person (and aidant), and bring the agents in."""
+    """Acknowledge the request to the person (and aidant), and bring the agents in.
+
+    ``previous_reference``: the closed ticket this one follows (a reply came
+    too long after it was closed); the acknowledgement says so.
+    """
     requester = next(p for p in ticket.participants if p.role == "requester")
     aidant = next((p for p in ticket.participants if p.role == "aidant"), None)
     references = [ticket_root_id(settings, ticket)]
@@ -228,6 +251,7 @@ def announce_new_ticket(
                     "via_aidant": aidant is not None and recipient.role == "requester",
                     "aidant_name": aidant.label if aidant else "",
                     "organisations": organisations,
+                    "previous_reference": previous_reference,
                 },
                 author_label="",
                 message_id=message_id,

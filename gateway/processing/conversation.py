@@ -28,6 +28,7 @@ from gateway.processing import forward_trust, holding
 from gateway.processing.automatic_mail import handle_automatic
 from gateway.processing.outcomes import Outcome, done, quarantine
 from gateway.processing.routing_step import Ahead, Routed, classify_ahead, route_request
+from gateway.processing.scope import write_opening_scope
 from gateway.processing.sender_check import request_is_forged, why_not_author
 from gateway.processing.thread_match import Matched, Rejected, Unverified, match_mail
 from gateway.understand.model import Address, Understood
@@ -157,6 +158,7 @@ def open_ticket(
     session.add(ticket)
     session.flush()  # the ticket and its participants: their ids make the reply tokens
     _give_tokens(settings, ticket)
+    write_opening_scope(session, ticket, routed.record, [g.id for g in routed.groups])
     request = _store_message(
         session, settings, ticket, inbound, mail, author=requester_row, text=text,
         attachments=[*mail.attachments, *(mail.forwarded.attachments if mail.forwarded else [])],
@@ -235,10 +237,17 @@ def _give_tokens(settings: Settings, ticket: Ticket) -> None:
 
 
 def _sender_over_limit(session: Session, settings: Settings, email: str) -> bool:
+    """Tickets this address opened in the last hour, counted in the (email, created_at) index.
+
+    A requester's or aidant's row is created with the ticket it opens, so its
+    own ``created_at`` is the window: no join, and an aidant with years of
+    tickets costs the same as a newcomer.
+    """
     since = utcnow() - timedelta(hours=1)
     count = session.scalar(
-        select(func.count(Ticket.id)).join(Participant, Participant.ticket_id == Ticket.id).where(
-            Participant.email == email.lower(), Participant.role.in_(("requester", "aidant")), Ticket.created_at >= since
+        select(func.count(Participant.id)).where(
+            Participant.email == email.lower(), Participant.created_at >= since,
+            Participant.role.in_(("requester", "aidant")),
         )
     )
     return (count or 0) >= settings.sender_hourly_limit
@@ -268,7 +277,8 @@ def _store_message(
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
         source="mail", inbound_id=inbound.id,
     )
-    ticket.messages.append(message)
+    message.ticket = ticket  # not ticket.messages.append: that would load the ticket's whole history
+    session.add(message)
     message.attachments = [  # assigned even when empty: the fan-out then reads it without a query
         Attachment(
             filename=item.filename, content_type=item.content_type, size=item.size,

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -47,7 +48,9 @@ def test_a_built_wheel_carries_templates_migrations_and_routing_data(tmp_path):
 
 def test_aplus_run_starts_on_its_defaults_and_handles_a_first_mail(tmp_path):
     port = free_port()
-    env = {**os.environ, "APLUS_DATA_DIR": str(tmp_path / "var"), "APLUS_SMTP_PORT": str(port)}
+    admin_port = free_port()
+    env = {**os.environ, "APLUS_DATA_DIR": str(tmp_path / "var"), "APLUS_SMTP_PORT": str(port),
+           "APLUS_ADMIN_PORT": str(admin_port)}
     env.pop("APLUS_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=env, cwd=tmp_path,
@@ -63,6 +66,9 @@ def test_aplus_run_starts_on_its_defaults_and_handles_a_first_mail(tmp_path):
         text = banner.decode()
         assert "A+ passerelle est lancée" in text and f"127.0.0.1:{port}" in text and "aplus demo send" in text
         assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
+        assert f"Administration : http://127.0.0.1:{admin_port}/" in text and "aplus admin create-user" in text
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/connexion", timeout=30) as answer:
+            assert answer.status == 200 and "Connexion à l'administration" in answer.read().decode()
         sent = subprocess.run([sys.executable, "-m", "gateway.cli", "demo", "send"], env=env, cwd=tmp_path,
                               capture_output=True, timeout=60)
         assert sent.returncode == 0, sent.stderr.decode()

@@ -224,7 +224,8 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 def test_aplus_run_restarts_a_killed_processor_and_the_mail_is_handled(tmp_path):
     port = free_port()
-    env = {**os.environ, "APLUS_DATA_DIR": str(tmp_path / "var"), "APLUS_SMTP_PORT": str(port)}
+    env = {**os.environ, "APLUS_DATA_DIR": str(tmp_path / "var"), "APLUS_SMTP_PORT": str(port),
+           "APLUS_ADMIN_PORT": str(free_port())}  # the admin's default 8080 may be taken by a parallel run
     env.pop("APLUS_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=env, cwd=tmp_path,

@@ -1,0 +1,12 @@
+"""The admin's areas, one blueprint each; a new area is one import and one entry here."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from admin import accounts, auth, tickets
+
+    for blueprint in (auth.bp, tickets.bp, accounts.bp):
+        app.register_blueprint(blueprint)
