@@ -60,8 +60,32 @@ def test_reject_keeps_the_mail_and_relays_nothing(gateway):
         reject_held(session, gateway.settings, inbound_id, actor="nina.roux@aplus.example", reason="usurpation")
     gateway.wait_settled()
     row = gateway.inbound()[-1]
-    assert row.state == "rejected" and "usurpation" in row.error and b"FR76" in row.raw
+    assert row.state == "discarded" and "usurpation" in row.error and b"FR76" in row.raw
     assert not any("FR76" in text for text in relayed_to_awa(gateway))
     assert ("review.rejected", "nina.roux@aplus.example") in audit_actions(gateway)
     with gateway.database.begin() as session, pytest.raises(NotHeld):
         reject_held(session, gateway.settings, 999_999, actor="x", reason="")
+
+
+def test_the_console_lists_releases_and_refuses_in_french(gateway):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    open_request(gateway)
+    inbound_id = held_reply(gateway, "Message à vérifier depuis la console.")
+    env = {**os.environ, "APLUS_DATA_DIR": str(gateway.settings.data_dir), "APLUS_SECRET_KEY": gateway.settings.secret_key,
+           "APLUS_DATABASE_URL": gateway.settings.database_url}
+
+    def aplus(*args):
+        return subprocess.run([sys.executable, "-m", "gateway.cli", "review", *args], env=env, capture_output=True,
+                              cwd=Path(__file__).resolve().parents[2], timeout=60)
+
+    listed = aplus("list")
+    assert listed.returncode == 0 and f"{inbound_id}\t" in listed.stdout.decode() and "1 message(s) à vérifier" in listed.stdout.decode()
+    missing = aplus("reject", "999999", "--reason", "test")
+    assert missing.returncode == 1 and "Aucun message n° 999999" in missing.stderr.decode() and b"Traceback" not in missing.stderr
+    released = aplus("release", str(inbound_id))
+    assert released.returncode == 0 and "libéré" in released.stdout.decode()
+    assert gateway.inbound()[-1].state == "done"

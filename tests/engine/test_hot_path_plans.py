@@ -205,7 +205,9 @@ def test_a_reply_looks_each_quoted_message_id_up_once(history, settings, tmp_pat
     run_hot_path(database, replace(settings, delivery="capture"), log, tmp_path)
     lookups = [c for c in log.statements if "FROM outbound_mail" in c.statement and "message_id_header" in c.statement
                and c.statement.lstrip().upper().startswith("SELECT")]
-    assert len(lookups) == 1, [c.statement for c in lookups]
+    # the reply quotes the Message-ID we sent its author: its HMAC names the participant, no lookup at all
+    # (gateway.outbound.message_ids); an unsigned id would be looked up once
+    assert len(lookups) <= 1, [c.statement for c in lookups]
 
 
 def test_a_reply_does_not_load_the_tickets_history(history, settings, tmp_path):
