@@ -93,6 +93,14 @@ class Settings:
     dns_timeout: float = 3.0  # seconds per authentication lookup before "no verdict"
     dkim_sign: bool = True  # sign outbound mail with DKIM at delivery
     dkim_selector: str = "aplus"  # DKIM selector; the key lives in <data folder>/dkim/<selector>.key
+    understand_isolated: bool = True  # read each mail in a child process the processor can kill
+    understand_timeout_seconds: float = 15.0  # budget of one reading; over it the attempt fails
+    understand_memory_mb: int = 1024  # memory ceiling of the reading child, above what it starts with
+    smtp_max_connections: int = 300  # open SMTP/LMTP connections at once; more get 421
+    smtp_max_connections_per_client: int = 20  # per client address (Postfix in front: its concurrency)
+    smtp_max_session_seconds: float = 600.0  # a session is closed after this, whatever it sends
+    smtp_max_commands: int = 1000  # times one command may come per session (NOOP, RSET, EHLO...: 20)
+    smtp_data_memory_bytes: int = 128 * 1024 * 1024  # DATA buffered by all sessions together; over it 451
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------

@@ -30,6 +30,7 @@ from email.message import Message
 from .bigparts import LiftedMail, lift_big_runs
 from .charsets import normalise_charset
 from .header_charset import decode_8bit_headers
+from .limits import Limits, bound_headers, cut_parsed
 from .model import Address
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*?)\?=")
@@ -67,7 +68,7 @@ class ParsedMail:
         return parse_date(self.headers.get("date", ""))
 
 
-def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False) -> ParsedMail:
+def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False, limits: Limits | None = None) -> ParsedMail:
     """Parse with the modern policy, falling back to compat32, then headers only.
 
     ``lenient`` starts with compat32. A mail announcing more than
@@ -75,8 +76,11 @@ def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False) -> P
     each part's headers into objects, measured 12 s for 10,000 parts against
     0.9 s with compat32, and the parts beyond the cap are ignored anyway.
     """
-    lifted = lift_big_runs(raw)
+    limits = limits or Limits(max_parts=max_parts)
+    max_parts = limits.max_parts
     defects: list[str] = []
+    lifted = lift_big_runs(bound_headers(raw, limits, defects))  # bounds before the parser: limits.py
+    cut_parsed(lifted, limits, defects)
     if not lenient and lifted.parsed.count(b"\n--") > 2 * max_parts:
         defects.append(f"more than {max_parts} MIME boundaries: read with the compat32 policy")
         lenient = True
