@@ -12,6 +12,7 @@ import logging
 import click
 
 from gateway.config import load_settings
+from gateway.storage import compression
 from gateway.storage.db import Database
 
 @click.group()
@@ -24,6 +25,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     settings = load_settings()
+    compression.configure(settings.raw_compression)
     ctx.obj = {"settings": settings, "database": _LazyDatabase(settings)}
 
 

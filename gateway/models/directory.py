@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint, event
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, UniqueConstraint, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.models.base import Base, UTCDateTime, utcnow
@@ -29,6 +29,7 @@ class Organisation(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)  # catalog code: CAF, CPAM, ...
     name: Mapped[str] = mapped_column(String(200))
     aliases: Mapped[str] = mapped_column(String(2000), default="")  # extra aliases, one per line
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # off: its groups are not routed to
 
     groups: Mapped[list["Group"]] = relationship(back_populates="organisation")
 
@@ -41,6 +42,7 @@ class Area(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(3), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # off: no group is routed to for it
 
 
 class Group(Base):
@@ -54,6 +56,7 @@ class Group(Base):
     is_national: Mapped[bool] = mapped_column(Boolean, default=False)
     is_triage: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # off: never selected by routing
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="groups")
     areas: Mapped[list[Area]] = relationship(secondary=group_areas)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gateway.models.base import Base, UTCDateTime, utcnow
@@ -69,12 +69,15 @@ class Ticket(Base):
 
 class Participant(Base):
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("ticket_id", "email", name="uq_participants_ticket_email"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "email", name="uq_participants_ticket_email"),
+        Index("ix_participants_email_created_at", "email", "created_at"),  # duplicates, sender rate limit window
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))
-    email: Mapped[str] = mapped_column(String(320), index=True)  # lower-case; rate limits and duplicates look it up
+    email: Mapped[str] = mapped_column(String(320))  # lower-case; rate limits and duplicates look it up (index above)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     organisation_label: Mapped[str] = mapped_column(String(100), default="")  # "CAF 13"
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
@@ -106,10 +109,11 @@ class Participant(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket_created", "ticket_id", "created_at"),)  # the ticket rate limit window
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))  # None: the gateway
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))  # indexed above
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)  # None: the gateway
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     kind: Mapped[str] = mapped_column(String(20), default="message")  # message, note, auto_reply, bounce, system
     text: Mapped[str] = mapped_column(Text, default="")
@@ -119,7 +123,7 @@ class Message(Base):
     rfc_message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # as received
     our_message_id: Mapped[str] = mapped_column(String(998), index=True, default="")  # used in what we send
     source: Mapped[str] = mapped_column(String(20), default="mail")  # mail, system
-    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import secrets
 from email.utils import format_datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from gateway import addresses
 
@@ -27,6 +28,14 @@ from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.outbound.templating import render_mail
 
 LOOP_HEADER = "X-Aplus-Loop"
+REFERENCES_KEPT = 8  # ids of earlier messages in References, after the ticket's root
+
+
+def session_of(ticket: Ticket) -> Session:
+    session = object_session(ticket)
+    if session is None:
+        raise ValueError(f"ticket {ticket.reference} is not attached to a session")
+    return session
 
 
 def ticket_root_id(settings: Settings, ticket: Ticket) -> str:
@@ -38,10 +47,17 @@ def new_message_id(settings: Settings, ticket: Ticket, label: str) -> str:
 
 
 def thread_references(settings: Settings, ticket: Ticket, before: Message | None) -> list[str]:
-    """Root first, then the last messages, so clients nest replies correctly."""
-    ids = [ticket_root_id(settings, ticket)]
-    earlier = [m.our_message_id for m in ticket.messages if m.our_message_id and (before is None or m.id < before.id)]
-    return ids + earlier[-8:]
+    """Root first, then the last messages, so clients nest replies correctly.
+
+    The last eight ids come from one indexed query (newest first, reversed),
+    not from ``ticket.messages``: that would load the ticket's whole history,
+    text and HTML included, for every reply.
+    """
+    query = select(Message.our_message_id).where(Message.ticket_id == ticket.id, Message.our_message_id != "")
+    if before is not None:
+        query = query.where(Message.id < before.id)
+    earlier = list(session_of(ticket).scalars(query.order_by(Message.id.desc()).limit(REFERENCES_KEPT)))
+    return [ticket_root_id(settings, ticket), *reversed(earlier)]
 
 
 def subject_for(ticket: Ticket, *, reply: bool) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gateway.config import Settings
 from gateway.processing.outcomes import Outcome, done, quarantine
 from gateway.models import InboundMail, Message, OutboundMail, Participant, Ticket, audit
+from gateway.models.bounces import record_bounce
 from gateway.processing.thread_match import Matched, match_mail
 from gateway.understand.model import Understood
 
@@ -54,6 +55,7 @@ def handle_bounce(session: Session, settings: Settings, inbound: InboundMail, ma
     participant = session.get(Participant, outbound.participant_id)
     ticket = session.get(Ticket, outbound.ticket_id) if outbound.ticket_id else None
     status = report.status if report else ""
+    _record(session, inbound, outbound, ticket, report)
     if report is not None and not report.permanent:
         return done(f"delivery delayed for outbound {outbound.id}: nothing to do", ticket)
     participant.bouncing = True
@@ -68,6 +70,16 @@ def handle_bounce(session: Session, settings: Settings, inbound: InboundMail, ma
     audit(session, "mail.bounce", ticket_id=ticket.id if ticket else None, recipient=outbound.recipient,
           outbound=outbound.id, status=status)
     return done(f"bounce for outbound {outbound.id} ({outbound.recipient})", ticket)
+
+
+def _record(session: Session, inbound: InboundMail, outbound: OutboundMail, ticket: Ticket | None, report) -> None:
+    """Every report, permanent or delayed, is kept for the admin's bounce page."""
+    record_bounce(
+        session, inbound_id=inbound.id, outbound_id=outbound.id, participant_id=outbound.participant_id,
+        ticket_id=ticket.id if ticket else None, recipient=outbound.recipient,
+        status=report.status if report else "", action=report.action if report else "",
+        permanent=report.permanent if report else True,
+    )
 
 
 def _bounced_outbound(session: Session, settings: Settings, inbound: InboundMail, mail: Understood) -> OutboundMail | None:

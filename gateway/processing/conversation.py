@@ -196,10 +196,17 @@ def _give_tokens(settings: Settings, ticket: Ticket) -> None:
 
 
 def _sender_over_limit(session: Session, settings: Settings, email: str) -> bool:
+    """Tickets this address opened in the last hour, counted in the (email, created_at) index.
+
+    A requester's or aidant's row is created with the ticket it opens, so its
+    own ``created_at`` is the window: no join, and an aidant with years of
+    tickets costs the same as a newcomer.
+    """
     since = utcnow() - timedelta(hours=1)
     count = session.scalar(
-        select(func.count(Ticket.id)).join(Participant, Participant.ticket_id == Ticket.id).where(
-            Participant.email == email.lower(), Participant.role.in_(("requester", "aidant")), Ticket.created_at >= since
+        select(func.count(Participant.id)).where(
+            Participant.email == email.lower(), Participant.created_at >= since,
+            Participant.role.in_(("requester", "aidant")),
         )
     )
     return (count or 0) >= settings.sender_hourly_limit
@@ -229,7 +236,8 @@ def _store_message(
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
         source="mail", inbound_id=inbound.id,
     )
-    ticket.messages.append(message)
+    message.ticket = ticket  # not ticket.messages.append: that would load the ticket's whole history
+    session.add(message)
     message.attachments = [  # assigned even when empty: the fan-out then reads it without a query
         Attachment(
             filename=item.filename, content_type=item.content_type, size=item.size,

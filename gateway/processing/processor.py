@@ -21,6 +21,7 @@ from gateway.storage import spool
 from gateway.config import Settings
 from gateway.processing.conversation import classify_if_new_request, handle
 from gateway.storage.db import Database
+from gateway.storage.statistics import StatisticsSchedule
 from gateway.doorbell import BurstGate, Doorbell, idle
 from gateway.understand import read_mail
 from routing.directory.snapshot import current_snapshot
@@ -71,9 +72,11 @@ def process_next(database: Database, settings: Settings) -> bool:
 
 def drain(database: Database, settings: Settings, *, limit: int = 10_000) -> int:
     """Process everything due now; returns how many mails were taken."""
+    statistics = StatisticsSchedule(database, settings.statistics_every_mails)
     count = 0
     while count < limit and process_next(database, settings):
         count += 1
+        statistics.after_mail()
     return count
 
 
@@ -111,6 +114,8 @@ def run_processor_loop(
     ``ready`` (an event) is set once warmed up, so ``aplus run`` announces itself only then.
     """
     warm_up(database, settings)
+    statistics = StatisticsSchedule(database, settings.statistics_every_mails)
+    statistics.now()
     if ready is not None:
         ready.set()
     gate = BurstGate(doorbell) if doorbell is not None else None
@@ -125,5 +130,7 @@ def run_processor_loop(
             worked = False
         if worked and delivery is not None:
             delivery.ring()
+        if worked:
+            statistics.after_mail()
         if not worked:
             idle(stop, doorbell, settings.poll_interval)

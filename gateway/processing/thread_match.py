@@ -11,6 +11,7 @@ quarantine and nothing is relayed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def match_thread(
         for ticket in _tickets_by_message_ids(session, settings, message_ids):
             participant = _participant(ticket, sender)
             if participant is not None:
-                return Matched(ticket, participant, "public", "references")
+                return Matched(ticket, participant, "public", "references")  # later ids are never looked up
         ticket = _ticket_by_subject_tag(session, subject)
         if ticket is not None:
             participant = _participant(ticket, sender)
@@ -96,14 +97,24 @@ def _match_token(session: Session, settings: Settings, recipients: list[str], se
     return None
 
 
-def _tickets_by_message_ids(session: Session, settings: Settings, message_ids: list[str]) -> list[Ticket]:
-    """Tickets whose mail we sent carried one of these Message-IDs (newest reference first)."""
-    tickets: list[Ticket] = []
-    for message_id in reversed([m for m in message_ids if m]):
-        ticket = _ticket_for_message_id(session, settings, message_id.strip())
-        if ticket is not None and ticket not in tickets:
-            tickets.append(ticket)
-    return tickets
+def _tickets_by_message_ids(session: Session, settings: Settings, message_ids: list[str]) -> Iterator[Ticket]:
+    """Tickets whose mail we sent carried one of these Message-IDs, newest reference first.
+
+    A generator, and each id once: In-Reply-To usually repeats the last id of
+    References, and the first ticket where the sender takes part ends the
+    search, so a reply costs one indexed lookup, not one per id it quotes.
+    """
+    seen_ids: set[str] = set()
+    seen_tickets: set[int] = set()
+    for message_id in reversed(message_ids):
+        message_id = (message_id or "").strip()
+        if not message_id or message_id in seen_ids:
+            continue
+        seen_ids.add(message_id)
+        ticket = _ticket_for_message_id(session, settings, message_id)
+        if ticket is not None and ticket.id not in seen_tickets:
+            seen_tickets.add(ticket.id)
+            yield ticket
 
 
 def _ticket_for_message_id(session: Session, settings: Settings, message_id: str) -> Ticket | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Agent, Area, Group, Membership, Organisation
 from routing.directory.plan import AgentPlan, GroupPlan, Plan, RowChecker
-from routing.directory.report import ImportReport
+from routing.directory.report import Change, ImportReport
 
 
 class PlanWriter:
@@ -42,6 +42,8 @@ class PlanWriter:
             else:
                 group.memberships.append(Membership(agent=agent))
                 self.report.memberships.created += 1
+                line = plan.memberships[(group_name, email)]
+                self.report.changes.append(Change("membership", "created", f"{email} → {group_name}", line))
 
     def _group(self, plan: GroupPlan) -> Group:
         group = self.checker.existing_groups.get(plan.name)
@@ -49,29 +51,31 @@ class PlanWriter:
         if created:
             group = Group(name=plan.name, is_national=False, is_triage=False)
             self.session.add(group)
-        changed = False
+        changed: list[tuple[str, str, str]] = []
         if plan.organisation is not None:
             organisation = self._organisation(plan.organisation)
             if group.organisation is not organisation:
+                changed.append(("l'organisation", group.organisation.code if group.organisation else "", plan.organisation))
                 group.organisation = organisation
-                changed = True
         if plan.triage is not None and group.is_triage != plan.triage:
+            changed.append(("le type", _kind(group.is_triage), _kind(plan.triage)))
             group.is_triage = plan.triage
-            changed = True
         if plan.national is not None and group.is_national != plan.national:
+            changed.append(("la portée", _scope(group.is_national), _scope(plan.national)))
             group.is_national = plan.national
-            changed = True
         if plan.areas is not None and {a.code for a in group.areas} != set(plan.areas):
+            changed.append(("le territoire", ", ".join(sorted(a.code for a in group.areas)), ", ".join(sorted(plan.areas))))
             group.areas = [self._area(code) for code in plan.areas]
-            changed = True
         if plan.mailbox is not None and group.mailbox != plan.mailbox:
+            changed.append(("la BAL", group.mailbox or "", plan.mailbox))
             group.mailbox = plan.mailbox
-            changed = True
         counts = self.report.groups
         if created:
             counts.created += 1
+            self.report.changes.append(Change("group", "created", plan.name, plan.line, tuple(changed)))
         elif changed:
             counts.updated += 1
+            self.report.changes.append(Change("group", "updated", plan.name, plan.line, tuple(changed)))
         else:
             counts.unchanged += 1
         return group
@@ -90,15 +94,17 @@ class PlanWriter:
             agent = Agent(email=plan.email, first_name=plan.first_name, last_name=plan.last_name, active=True)
             self.session.add(agent)
             counts.created += 1
+            self.report.changes.append(Change("agent", "created", plan.email, plan.line))
             return agent
-        changed = False
-        for key in ("first_name", "last_name"):
+        changed: list[tuple[str, str, str]] = []
+        for key, label in (("first_name", "le prénom"), ("last_name", "le nom")):
             value = getattr(plan, key)
             if value and getattr(agent, key) != value:
+                changed.append((label, getattr(agent, key), value))
                 setattr(agent, key, value)
-                changed = True
         if changed:
             counts.updated += 1
+            self.report.changes.append(Change("agent", "updated", plan.email, plan.line, tuple(changed)))
         else:
             counts.unchanged += 1
         return agent
@@ -115,3 +121,11 @@ class PlanWriter:
             self._areas[code] = Area(code=code, name=self.checker.territories.name(code))
             self.session.add(self._areas[code])
         return self._areas[code]
+
+
+def _kind(triage: bool) -> str:
+    return "triage" if triage else "normal"
+
+
+def _scope(national: bool) -> str:
+    return "national" if national else "local"

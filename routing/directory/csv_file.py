@@ -64,11 +64,15 @@ def import_directory(session: Session, path_or_text: str | Path | bytes, *, dry_
 
 
 def export_directory(session: Session) -> str:
-    """The whole directory in the import format: one line per (group, active agent), stable order."""
+    """The whole directory in the import format: one line per (active group, active agent), stable order.
+
+    The format has no column for "deactivated", and an import never
+    deactivates: a deactivated group or agent is left out, as it is of routing.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
-    statement = select(Group).options(
+    statement = select(Group).where(Group.active.is_(True)).options(
         selectinload(Group.organisation),
         selectinload(Group.areas),
         selectinload(Group.memberships).selectinload(Membership.agent),

@@ -26,6 +26,22 @@ class Rejection:
         return f"ligne {self.line} : {' ; '.join(self.reasons)}"
 
 
+@dataclass(frozen=True)
+class Change:
+    """One thing an import adds or changes, for the review screen before it applies.
+
+    ``kind``: "group", "agent" or "membership"; ``action``: "created" or
+    "updated"; ``fields``: (label, before, after) of each changed attribute,
+    labels in French ("l'organisation", "le territoire"...).
+    """
+
+    kind: str
+    action: str
+    name: str
+    line: int
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+
 @dataclass
 class ImportReport:
     dry_run: bool = False
@@ -38,6 +54,7 @@ class ImportReport:
     groups: Counts = field(default_factory=Counts)
     agents: Counts = field(default_factory=Counts)
     memberships: Counts = field(default_factory=Counts)
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -12,6 +12,9 @@ The snapshot is built inside the caller's transaction, so it sees what that
 transaction sees, its own uncommitted changes included; they changed the token
 too, and since tokens are random a rolled-back change leaves behind a token no
 committed state will ever have.
+
+Deactivated organisations, areas and groups (the admin's directory pages) are
+left out of the snapshot, as if they were absent; so are deactivated agents.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Agent, Area, DirectoryRevision, Group, Membership, Organisation, group_areas
@@ -104,6 +107,7 @@ class DirectorySnapshot:
         areas: dict[int, set[str]] = {}
         for group_id, code in session.execute(
             select(group_areas.c.group_id, Area.code).join(Area, Area.id == group_areas.c.area_id)
+            .where(Area.active.is_(True))
         ):
             areas.setdefault(group_id, set()).add(code)
         agents: dict[int, list[AgentView]] = {}
@@ -117,6 +121,7 @@ class DirectorySnapshot:
         rows = session.execute(
             select(Group.id, Group.name, Organisation.code, Group.mailbox, Group.is_national, Group.is_triage)
             .outerjoin(Organisation, Organisation.id == Group.organisation_id)
+            .where(Group.active.is_(True), or_(Organisation.id.is_(None), Organisation.active.is_(True)))
             .order_by(Group.name)
         )
         return cls(

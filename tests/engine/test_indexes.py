@@ -23,4 +23,4 @@ def plan(database, statement) -> str:
 def test_participants_are_found_by_address_through_an_index(database):
     statement = select(Participant.id).where(Participant.email == "marie.durand@example.org")
     found = plan(database, statement)
-    assert "ix_participants_email" in found, found
+    assert "ix_participants_email_created_at" in found, found
