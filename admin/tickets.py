@@ -39,6 +39,7 @@ def list_tickets():
     total = session.scalar(count(statement))
     tickets = session.scalars(sorted_page(statement, filters).options(
         selectinload(Ticket.organisations), selectinload(Ticket.areas))).all()
+    audit_log.record("tickets.listed", query=filters.query_args(), shown=[t.reference for t in tickets])
     return render_template(
         "admin/tickets/list.html", tickets=tickets, total=total, filters=filters,
         pages=max(1, -(-total // PAGE_SIZE)), statuses=STATUSES, ages=AGES, sorts=SORTS,
