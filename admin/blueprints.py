@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from admin import accounts, auth, tickets
+    from admin import accounts, auth, ticket_actions, tickets
 
-    for blueprint in (auth.bp, tickets.bp, accounts.bp):
+    for blueprint in (auth.bp, tickets.bp, ticket_actions.bp, accounts.bp):
         app.register_blueprint(blueprint)
