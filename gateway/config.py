@@ -67,6 +67,13 @@ class Settings:
     digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
     raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
     statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
+    trusted_forwarder_domains: str = ""  # comma-separated: France Services/MSAP domains whose forwards name the requester
+    trusted_forwarder_addresses: str = ""  # comma-separated addresses of MSAP/France Services staff (agents are known anyway)
+    trusted_authserv_id: str = ""  # authserv-id of the MTA whose Authentication-Results header we trust; empty: check ourselves
+    dns_servers: str = ""  # "host:port,..." for authentication lookups; empty: the system resolver
+    dns_timeout: float = 3.0  # seconds per authentication lookup before "no verdict"
+    dkim_sign: bool = True  # sign outbound mail with DKIM at delivery
+    dkim_selector: str = "aplus"  # DKIM selector; the key lives in <data folder>/dkim/<selector>.key
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
