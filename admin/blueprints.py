@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from admin import accounts, auth, tickets
+    from admin.mailflow import bp as mailflow
 
-    for blueprint in (auth.bp, tickets.bp, accounts.bp):
+    for blueprint in (auth.bp, tickets.bp, accounts.bp, mailflow):
         app.register_blueprint(blueprint)
