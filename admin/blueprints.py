@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from admin import accounts, auth, tickets
+    from admin import accounts, auth, ticket_actions, tickets
     from admin.mailflow import bp as mailflow
 
-    for blueprint in (auth.bp, tickets.bp, accounts.bp, mailflow):
+    for blueprint in (auth.bp, tickets.bp, ticket_actions.bp, accounts.bp, mailflow):
         app.register_blueprint(blueprint)
