@@ -7,7 +7,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from admin import accounts, auth, ticket_actions, tickets
+    from admin import statistics
     from admin.mailflow import bp as mailflow
 
-    for blueprint in (auth.bp, tickets.bp, ticket_actions.bp, accounts.bp, mailflow):
+    for blueprint in (auth.bp, tickets.bp, ticket_actions.bp, accounts.bp, mailflow, statistics.bp):
         app.register_blueprint(blueprint)

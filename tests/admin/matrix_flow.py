@@ -10,7 +10,7 @@ the next rows see.
 
 from __future__ import annotations
 
-from tests.admin.matrix import Route, admins_only
+from tests.admin.matrix import Route, admins_only, logged_in
 
 MAIL = "/courrier/entree/<int:inbound_id>"
 
@@ -32,3 +32,9 @@ FLOW_ROUTES: list[Route] = [
     Route("POST", "/courrier/sortie/1/renvoyer", admins_only(302), rule="/courrier/sortie/<int:outbound_id>/renvoyer"),
     Route("GET", "/courrier/rebonds", admins_only()),
 ]
+
+STATISTICS_ROUTES: list[Route] = [
+    Route("GET", "/statistiques", logged_in()),
+    Route("GET", "/statistiques/organismes.csv", logged_in(), rule="/statistiques/<name>.csv"),
+]
+FLOW_ROUTES += STATISTICS_ROUTES
