@@ -38,3 +38,8 @@ STATISTICS_ROUTES: list[Route] = [
     Route("GET", "/statistiques/organismes.csv", logged_in(), rule="/statistiques/<name>.csv"),
 ]
 FLOW_ROUTES += STATISTICS_ROUTES
+
+FLOW_ROUTES += [
+    Route("GET", "/journal", admins_only()),
+    Route("GET", "/journal?acteur=admin&action=ticket&du=2020-01-01&page=2", admins_only()),
+]
