@@ -7,8 +7,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from admin import accounts, auth, ticket_actions, tickets
-    from admin import journal, statistics
+    from admin import health, journal, statistics
     from admin.mailflow import bp as mailflow
 
-    for blueprint in (auth.bp, tickets.bp, ticket_actions.bp, accounts.bp, mailflow, statistics.bp, journal.bp):
+    for blueprint in (auth.bp, tickets.bp, ticket_actions.bp, accounts.bp, mailflow, statistics.bp, journal.bp, health.bp):
         app.register_blueprint(blueprint)

@@ -74,6 +74,7 @@ class Settings:
     dns_timeout: float = 3.0  # seconds per authentication lookup before "no verdict"
     dkim_sign: bool = True  # sign outbound mail with DKIM at delivery
     dkim_selector: str = "aplus"  # DKIM selector; the key lives in <data folder>/dkim/<selector>.key
+    admin_metrics_public: bool = False  # /healthz and /metrics answer any address, not only loopback
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------
