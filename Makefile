@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test install clean
+.PHONY: run test install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ install: $(STAMP) $(NPM_STAMP)
 run: install
 	$(BIN)/aplus run
 
-test: install
+# Debian packages of the real servers the tests start (Dovecot, Postfix,
+# Chromium): installed when missing, otherwise says what to install.
+system-deps:
+	scripts/install-system-deps.sh
+
+test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -57,6 +57,8 @@ def _load_account() -> None:
     g.admin_session = None
     if request.endpoint in (None, "static", "assets.dsfr", "assets.admin_static"):
         return
+    if not cookie.get("sid"):
+        return  # a stranger: no unit of work opened (SQLite's write turn stays free)
     row = sessions.load_session(context.db(), cookie.get("sid"))
     if row is None:
         if "sid" in cookie:

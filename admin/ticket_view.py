@@ -32,8 +32,8 @@ def visible_controls(value: str | None) -> Markup:
     last = 0
     for found in BIDI_CONTROLS.finditer(text):
         parts.append(escape(text[last:found.start()]))
-        parts.append(Markup('<span class="aplus-control" title="caractère de contrôle de direction">[U+%04X]</span>')
-                     % ord(found.group()))
+        parts.append(Markup('<span class="aplus-control" title="caractère de contrôle de direction">[U+%s]</span>')
+                     % f"{ord(found.group()):04X}")
         last = found.end()
     parts.append(escape(text[last:]))
     return Markup("").join(parts)

@@ -23,6 +23,9 @@ from admin.ticket_view import delivery_state, marked_text, read_routing
 
 bp = Blueprint("tickets", __name__)
 
+#: A message longer than this shows its beginning; the rest is folded in a <details>, one click away.
+FOLD_AT = 5_000
+
 
 @bp.get("/tickets")
 @login_required
@@ -36,6 +39,7 @@ def list_tickets():
     total = session.scalar(count(statement))
     tickets = session.scalars(sorted_page(statement, filters).options(
         selectinload(Ticket.organisations), selectinload(Ticket.areas))).all()
+    audit_log.record("tickets.listed", query=filters.query_args(), shown=[t.reference for t in tickets])
     return render_template(
         "admin/tickets/list.html", tickets=tickets, total=total, filters=filters,
         pages=max(1, -(-total // PAGE_SIZE)), statuses=STATUSES, ages=AGES, sorts=SORTS,
@@ -76,8 +80,9 @@ def show_ticket(reference: str):
     return render_template(
         "admin/tickets/page.html", ticket=ticket, statuses=STATUSES, routing=routing,
         request_message=request_message,
-        request_text=marked_text(request_message.trimmed or request_message.text, routing.evidence)
+        request_text=marked_text((request_message.trimmed or request_message.text)[:FOLD_AT], routing.evidence)
         if request_message is not None else None,
+        fold_at=FOLD_AT,
         delivery={p.id: delivery_state(p, last_outbound.get(p.id)) for p in ticket.participants},
         events=session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)).all(),

@@ -51,6 +51,27 @@ class Settings:
     poll_interval: float = 0.5
     processors: int = 2  # processor processes started by ``aplus run``
     site_name: str = "A+"
+    # IMAP mailbox polled by ``aplus imap`` / ``aplus run`` (none when imap_host is empty); see gateway/inbound/imap.py
+    imap_host: str = ""
+    imap_port: int = 0  # 0: 993 for tls, 143 otherwise
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_password_file: str = ""
+    imap_security: str = "tls"  # tls, starttls, none
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Traités"
+    imap_done_action: str = "move"  # move (to imap_done_folder), or flag (leave in place, flagged)
+    imap_auth: str = "login"  # login, or xoauth2 (token from imap_oauth2_token_command or _file)
+    imap_oauth2_token_command: str = ""
+    imap_oauth2_token_file: str = ""
+    imap_ca_file: str = ""  # CA bundle to trust instead of the system's (internal CA, self-signed)
+    imap_poll_seconds: float = 60.0  # between polls when the server has no IDLE
+    imap_idle_seconds: float = 600.0  # longest IDLE before a fresh poll (RFC 2177 says under 29 min)
+    imap_lease_seconds: float = 120.0
+    imap_timeout: float = 60.0
+    imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
+    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     admin_host: str = "127.0.0.1"  # the oversight admin (``aplus admin``, started by ``aplus run``)
     admin_port: int = 8080
     admin_url: str = ""  # public URL of the admin, used in magic links; empty: http://admin_host:admin_port
@@ -132,13 +153,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     data folder, so it survives restarts and is never part of the code.
     """
     env = os.environ if environ is None else environ
-    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    known = {f.name: f.type for f in fields(Settings) if f.name not in ("extra", "imap_mailboxes")}
     values: dict[str, Any] = {}
     data_dir = Path(env.get(PREFIX + "DATA_DIR", overrides.get("data_dir", "var")))
     config_path = env.get(PREFIX + "CONFIG") or (data_dir / "aplus.toml")
     if Path(config_path).is_file():
         for key, value in _read_file(Path(config_path)).items():
-            if key in known:
+            if key == "imap" and isinstance(value, list):  # [[imap]] tables: one per extra mailbox
+                values["imap_mailboxes"] = tuple(dict(table) for table in value)
+            elif key in known:
                 values[key] = _coerce(known[key], value)
     for name, kind in known.items():
         if PREFIX + name.upper() in env:

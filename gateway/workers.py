@@ -176,8 +176,22 @@ def delivery_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound
         database.dispose()
 
 
+def imap_worker(stop, ready, settings: Settings, inbound: Doorbell, outbound: Doorbell) -> None:
+    """The configured IMAP mailboxes, one thread each; rings the processors when mail is stored."""
+    from gateway.storage.db import Database
+    from gateway.inbound.imap import run_pollers
+    from gateway.inbound.imap_config import mailboxes_from_settings
+
+    database = Database.connect(settings.effective_database_url)
+    ready.set()
+    try:
+        run_pollers(database, settings, mailboxes_from_settings(settings), stop, doorbell=inbound)
+    finally:
+        database.dispose()
+
+
 def gateway_workers(settings: Settings, inbound: Doorbell, outbound: Doorbell) -> Supervisor:
-    """The supervisor of ``aplus run``: ``settings.processors`` processors and one delivery worker.
+    """The supervisor of ``aplus run``: ``settings.processors`` processors, one delivery worker, IMAP if configured.
 
     Two processors by default: on PostgreSQL they work side by side (``SKIP
     LOCKED``); on SQLite they take turns writing, but one reads and parses
@@ -188,4 +202,6 @@ def gateway_workers(settings: Settings, inbound: Doorbell, outbound: Doorbell) -
         name = "processor" if number == 1 else f"processor-{number}"
         supervisor.add(name, processor_worker, settings, inbound, outbound)
     supervisor.add("delivery", delivery_worker, settings, inbound, outbound)
+    if settings.imap_host or settings.imap_mailboxes:  # IMAP is a way in only when a mailbox is configured
+        supervisor.add("imap", imap_worker, settings, inbound, outbound)
     return supervisor

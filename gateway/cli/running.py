@@ -10,12 +10,14 @@ import click
 
 from gateway.cli.app import _database, main
 from gateway.cli.database import prepare
+from gateway.cli.imap import check_mailboxes
 
 @main.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Lance tout : SMTP ici, traitement et envoi dans deux processus surveillés."""
     settings, database = ctx.obj["settings"], _database(ctx)
+    check_mailboxes(settings)
     prepare(settings, database)
     from gateway.doorbell import Doorbell
     from gateway.inbound.smtp import GatewayController

@@ -7,6 +7,7 @@ from gateway.models.bounces import Bounce
 from gateway.models.directory import (
     Agent, Area, DirectoryRevision, Group, Membership, Organisation, directory_revision_ddl, group_areas,
 )
+from gateway.models.imap import ImapArrival, ImapMailbox, ImapProblem
 from gateway.models.lifecycle import LifecycleMark
 from gateway.models.mail import InboundMail, OutboundMail
 from gateway.models import search as _search  # noqa: F401  (its DDL event must be registered)
@@ -14,6 +15,7 @@ from gateway.models.scopes import TicketArea, TicketGroup, TicketOrganisation
 from gateway.models.tickets import Attachment, Message, Participant, Ticket
 
 __all__ = [
+    "Agent", "Area", "Attachment", "AuditEvent", "Base", "DirectoryRevision", "Group", "ImapArrival", "ImapMailbox", "ImapProblem", "InboundMail", "Membership",
     "Account", "AccountScope", "AdminSession", "LoginAttempt", "MagicLink",
     "Agent", "Area", "Attachment", "AuditEvent", "Base", "Bounce", "DirectoryRevision", "Group", "InboundMail",
     "LifecycleMark", "Membership", "TicketArea", "TicketGroup", "TicketOrganisation",

@@ -64,6 +64,12 @@ def enqueue_many(database: Database, arrivals: list[Arrival]) -> list[int]:
     One multi-row INSERT ... RETURNING (ids in the order of ``arrivals``),
     without the ORM's unit of work: this is the path the senders are waiting on.
     """
+    with database.transaction(durable=True) as connection:
+        return insert_arrivals(connection, arrivals)
+
+
+def insert_arrivals(connection, arrivals: list[Arrival]) -> list[int]:
+    """The INSERT of ``enqueue_many`` inside the caller's transaction (the IMAP poller adds its own rows to it)."""
     now = utcnow()
     rows = [
         {
@@ -84,8 +90,7 @@ def enqueue_many(database: Database, arrivals: list[Arrival]) -> list[int]:
         for arrival in arrivals
     ]
     statement = insert(InboundMail).returning(InboundMail.id, sort_by_parameter_order=True)
-    with database.transaction(durable=True) as connection:
-        return list(connection.execute(statement, rows).scalars())
+    return list(connection.execute(statement, rows).scalars())
 
 
 def claim_next(database: Database, *, lease_seconds: float, now: datetime | None = None) -> Lease | None:

@@ -15,21 +15,27 @@ from __future__ import annotations
 
 import binascii
 import mimetypes
-import os
 import quopri
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
-
-import filetype
 
 from .bigparts import LiftedMail
 from .limits import Limits
 from .model import Attachment
-from .parse import decode_8bit, decode_bytes, decode_header_value
-
-MAX_FILENAME_CHARS = 150
+from .parse import decode_bytes, decode_header_value
+from .part_fields import (
+    MESSAGE_TYPES,
+    charset_of,
+    content_id_of,
+    content_type_of,
+    detect_type,
+    disposition_of,
+    filename_of,
+    is_body,
+    safe_filename,
+    tnef_name,
+    types_disagree,
+)
 
 #: Parts that carry machine reports, not text nor files: bounce parsing reads them.
 REPORT_TYPES = {
@@ -43,12 +49,9 @@ REPORT_TYPES = {
     "message/partial",
     "message/external-body",
 }
-MESSAGE_TYPES = {"message/rfc822", "message/global"}
 #: Signatures of multipart/signed mails: nothing a person opens (the raw mail keeps them).
 SIGNATURE_TYPES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
-GENERIC_TYPES = {"application/octet-stream", "application/x-download", "application/force-download", ""}
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 
 
 @dataclass
@@ -109,7 +112,7 @@ class PartWalker:
         return True
 
     def _visit(self, part: Message, level: int, found: MailParts) -> list[Message]:
-        content_type = _content_type(part)
+        content_type = content_type_of(part)
         payload = part.get_payload()
         if isinstance(payload, list) and content_type not in MESSAGE_TYPES:
             return [] if content_type in REPORT_TYPES else [child for child in payload if isinstance(child, Message)]
@@ -121,9 +124,9 @@ class PartWalker:
             return []
         if content_type in REPORT_TYPES or content_type in SIGNATURE_TYPES:
             return []
-        disposition = _disposition(part)
-        filename = _filename(part)
-        if _is_body(content_type, disposition, filename):
+        disposition = disposition_of(part)
+        filename = filename_of(part)
+        if is_body(content_type, disposition, filename):
             self._add_body(part, content_type, found)
             return []
         data = self._payload(part, filename or content_type)
@@ -132,7 +135,7 @@ class PartWalker:
         if content_type in TNEF_TYPES or (filename or "").lower() == "winmail.dat":
             if self._unpack_tnef(data, found):
                 return []
-        self._add_attachment(found, filename, content_type, data, _content_id(part), disposition)
+        self._add_attachment(found, filename, content_type, data, content_id_of(part), disposition)
         return []
 
     # --- bodies --------------------------------------------------------------
@@ -141,7 +144,7 @@ class PartWalker:
         data = self._payload(part, content_type, counts=False)
         if data is None:
             return
-        text = decode_bytes(data, _charset(part), self.defects, content_type)
+        text = decode_bytes(data, charset_of(part), self.defects, content_type)
         (found.html if content_type == "text/html" else found.plain).append(text)
 
     # --- payloads under caps ---------------------------------------------------
@@ -198,7 +201,7 @@ class PartWalker:
     ) -> Attachment:
         index = len(found.attachments) + 1
         detected = declared if is_message else detect_type(data, declared, filename)
-        if not is_message and _types_disagree(declared, detected):
+        if not is_message and types_disagree(declared, detected):
             self.defects.append(f"attachment {index}: declared {declared} but content is {detected}")
         attachment = Attachment(
             filename=safe_filename(filename, index, detected),
@@ -248,7 +251,7 @@ class PartWalker:
 
     def _add_message_attachment(self, part: Message, inner: Message, data: bytes, found: MailParts) -> None:
         subject = decode_header_value(str(inner.get("subject", "") or ""))
-        filename = _filename(part) or (f"{subject[:100]}.eml" if subject.strip() else None)
+        filename = filename_of(part) or (f"{subject[:100]}.eml" if subject.strip() else None)
         self._add_attachment(found, filename, "message/rfc822", data, None, "attachment", True)
 
     def _unpack_tnef(self, data: bytes, found: MailParts) -> bool:
@@ -261,7 +264,7 @@ class PartWalker:
             self.defects.append(f"winmail.dat not readable ({type(error).__name__}): kept as is")
             return False
         for item in tnef.attachments:
-            name = _tnef_name(item)
+            name = tnef_name(item)
             content = item.data or b""
             if isinstance(content, str):
                 content = content.encode("utf-8", "surrogateescape")
@@ -297,140 +300,3 @@ def message_bytes(message: Message) -> bytes:
             return message.as_bytes(policy=email.policy.compat32)
         except Exception:
             return str(message.get_payload()).encode("utf-8", "surrogateescape")
-
-
-# --- part metadata, each read defensively -----------------------------------
-
-
-_MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
-
-
-def _content_type(part: Message) -> str:
-    try:
-        value = part.get_content_type().strip().lower()
-    except Exception:
-        return "application/octet-stream"
-    return value if _MIME_TYPE.fullmatch(value) else "application/octet-stream"
-
-
-def _disposition(part: Message) -> str | None:
-    try:
-        value = part.get_content_disposition()
-    except Exception:
-        return None
-    return value.lower() if value else None
-
-
-def _charset(part: Message) -> str | None:
-    try:
-        return part.get_content_charset()
-    except Exception:
-        return None
-
-
-def _filename(part: Message) -> str | None:
-    """The part's filename, RFC 2231 and RFC 2047 decoded, 8-bit bytes guessed.
-
-    Read through a compat32 copy of the two headers: ``policy.default`` has
-    already replaced undecodable 8-bit bytes by U+FFFD, compat32 keeps them
-    so ``decode_header_value`` can try windows-1252.
-    """
-    try:
-        shadow = Message()
-        for key, value in part.raw_items():
-            if key.lower() in ("content-disposition", "content-type"):
-                shadow[key] = decode_8bit(str(value))
-        name = shadow.get_filename()
-    except Exception:
-        name = None
-    if not name:
-        try:
-            name = part.get_filename()
-        except Exception:
-            name = None
-    if not name:
-        return None
-    return decode_header_value(str(name))
-
-
-def _content_id(part: Message) -> str | None:
-    try:
-        value = part.get("content-id")
-    except Exception:
-        return None
-    cleaned = "".join(ch for ch in str(value or "") if ch > " " and ch != "\x7f").strip("<>")
-    return cleaned[:250] or None
-
-
-def _is_body(content_type: str, disposition: str | None, filename: str | None) -> bool:
-    """Text shown as the mail's body: no filename, or explicitly inline (Netscape, Apple Mail)."""
-    if content_type not in ("text/plain", "text/html"):
-        return False
-    return disposition == "inline" or (disposition is None and not filename)
-
-
-def _tnef_name(item: object) -> str | None:
-    for getter in ("long_filename", "name"):
-        try:
-            value = getattr(item, getter)
-            value = value() if callable(value) else value
-        except Exception:
-            continue
-        if isinstance(value, bytes):
-            value = decode_bytes(value)
-        if value:
-            return str(value).rstrip("\x00")
-    return None
-
-
-# --- names and types -----------------------------------------------------------
-
-
-def safe_filename(name: str | None, index: int = 1, content_type: str = "application/octet-stream") -> str:
-    """A filename safe to store and to offer for download.
-
-    Basename only (no ``/`` nor ``\\``), no control or invisible format
-    characters (e.g. right-to-left override), no characters Windows refuses,
-    at most ``MAX_FILENAME_CHARS`` characters with the extension kept, and a
-    French default name when nothing is left.
-    """
-    text = unicodedata.normalize("NFC", name or "")
-    text = re.split(r"[\\/]", text)[-1]
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    text = re.sub(r'[<>:"|?*]', "_", text)
-    text = " ".join(text.split()).strip(" .")
-    if not text:
-        return f"piece-jointe-{index}{_extension_for(content_type)}"
-    stem, extension = os.path.splitext(text)
-    if len(extension) > 16:
-        stem, extension = text, ""
-    if stem.lower() in WINDOWS_RESERVED:
-        stem = f"_{stem}"
-    stem = stem[: MAX_FILENAME_CHARS - len(extension)].rstrip(" .") or f"piece-jointe-{index}"
-    return stem + extension
-
-
-def _extension_for(content_type: str) -> str:
-    if content_type in MESSAGE_TYPES:
-        return ".eml"
-    return mimetypes.guess_extension(content_type or "") or ".bin"
-
-
-def detect_type(data: bytes, declared: str, filename: str | None = None) -> str:
-    """The type the content says it is; else the declared one; else the name's."""
-    try:
-        detected = filetype.guess_mime(data[:8192]) if data else None
-    except Exception:
-        detected = None
-    if detected:
-        return detected
-    if declared and declared not in GENERIC_TYPES:
-        return declared
-    return mimetypes.guess_type(filename or "")[0] or "application/octet-stream"
-
-
-def _types_disagree(declared: str, detected: str) -> bool:
-    """Only a change of family is worth a defect (image/jpg vs image/jpeg is not)."""
-    if declared in GENERIC_TYPES or declared == detected:
-        return False
-    return declared.split("/")[0] != detected.split("/")[0]

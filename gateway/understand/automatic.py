@@ -55,12 +55,11 @@ from __future__ import annotations
 
 import email.message
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from email.header import decode_header, make_header
-from email.utils import getaddresses
+from dataclasses import dataclass
 from typing import Callable
 
+from gateway.understand.automatic_phrases import AUTO_REPLY_SUBJECTS, BOUNCE_BODY, BOUNCE_SUBJECTS
+from gateway.understand.mail_view import MailView, view_of
 from gateway.understand.model import Automatic, AutomaticKind
 
 #: Kinds from the strongest to the weakest: the first kind with a hit wins.
@@ -68,13 +67,6 @@ PRECEDENCE: tuple[AutomaticKind, ...] = ("own", "bounce", "auto_reply", "bulk")
 
 #: Our own loop header; its value is the gateway's domain.
 LOOP_HEADER = "x-aplus-loop"
-
-#: How much of the first text part the body rules read (bounce boilerplate
-#: sits at the top; reading more only costs time on hostile mail).
-BODY_SCAN_CHARS = 4000
-
-#: How many MIME parts the structure rules look at before giving up.
-MAX_PARTS = 200
 
 #: Senders that are always a delivery system.
 _DAEMON_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "mail.daemon"})
@@ -87,120 +79,6 @@ _DAEMON_NAMES = re.compile(
 _NOREPLY_LOCAL = re.compile(r"^(no-?reply|do-?not-?reply|ne-?pas-?repondre|nepasrepondre|noreply-\S*)$")
 
 
-def _fold(text: str) -> str:
-    """Lower-case and strip accents, so patterns can be written plainly."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _pattern(*alternatives: str, strict: bool = False) -> re.Pattern[str]:
-    """Anchor phrases at the start of a subject; strict ones need ':' or end."""
-    tail = r"\s*(?::|$)" if strict else r"\b"
-    return re.compile(r"^\s*(?:" + "|".join(alternatives) + r")" + tail)
-
-
-#: Out-of-office and acknowledgement subjects, folded (no accents, lower case).
-AUTO_REPLY_SUBJECTS = (
-    _pattern(
-        r"reponse automatique",
-        r"message d.absence",
-        r"automatic reply",
-        r"auto(?:matic)?[- ]?reply",
-        r"auto[- ]?response",
-        r"autoreply",
-        r"out of (?:the )?office",
-        r"abwesenheitsnotiz",
-        r"automatyczna odpowiedz",
-        r"accuse de reception (?:de|du) votre (?:message|courriel|mail|e-mail|demande)",
-        r"avis d'absence",
-    ),
-    _pattern(
-        r"absence du bureau",
-        r"absent du bureau",
-        r"je suis absente?",
-        r"accuse de reception",
-        strict=True,
-    ),
-)
-
-#: Non-delivery subjects of the usual MTAs, French and English, folded.
-BOUNCE_SUBJECTS = (
-    _pattern(
-        r"undeliverable",
-        r"undelivered mail returned to sender",
-        r"undelivered mail",
-        r"echec de la remise",
-        r"delivery status notification",
-        r"mail delivery failed",
-        r"mail delivery failure",
-        r"delivery failure",
-        r"failure notice",
-        r"returned mail",
-        r"mail system error",
-        r"message delivery failure",
-        r"delivery notification: delivery has failed",
-        r"non-delivery",
-        r"nondeliverable",
-        r"could not send message",
-        r"(?:mail|message) could not be delivered",
-        r"warning: could not send message",
-        r"delivery (?:has )?failed",
-        r"message non remis",
-        r"impossible de remettre",
-    ),
-    _pattern(r"non remis", r"non distribuable", strict=True),
-)
-
-#: Boilerplate first lines of non-standard bounces (qmail, Exim, Postfix
-#: without a report, Exchange, Gmail, French providers), folded.
-BOUNCE_BODY = re.compile(
-    "|".join(
-        (
-            r"this is the qmail-send program",
-            r"this message was created automatically by mail delivery software",
-            r"this is the mail system at host",
-            r"i'm sorry to have to inform you that your message could not",
-            r"your message could not be delivered",
-            r"could not be delivered to one or more recipients",
-            r"delivery has failed to these recipients or groups",
-            r"la remise a echoue pour ces destinataires ou groupes",
-            r"votre message n'a pas pu etre remis",
-            r"the following addresses? had permanent fatal errors",
-            r"delivery to the following recipients? failed",
-            r"message could not be delivered",
-            r"i wasn't able to deliver your message",
-            r"undeliverable message",
-            r"unable to deliver (?:the |your )?message",
-            r"permanent error\. the following address",
-            r"delivery to the following recipient has been delayed",
-            r"your message was not delivered",
-            r"has not been delivered to",
-            r"returned mail: ",
-            r"this is the mailer-daemon",
-            r'\\?"notificationtype\\?"\s*:\s*\\?"bounce',  # Amazon SES notifications
-            r"\b[45]\d\d[- ][45]\.\d{1,3}\.\d{1,3}\b",  # an SMTP transcript: "550 5.1.1"
-        )
-    )
-)
-
-
-@dataclass
-class MailView:
-    """What the rules look at, decoded once and safely from the message."""
-
-    headers: dict[str, list[str]]
-    sender_local: str = ""
-    sender_name: str = ""
-    subject: str = ""  # folded
-    report_types: set[str] = field(default_factory=set)
-    part_types: set[str] = field(default_factory=set)
-    body_head: str = ""  # folded start of the first text part
-
-    def first(self, name: str) -> str:
-        values = self.headers.get(name)
-        return values[0] if values else ""
-
-
 Rule = Callable[[MailView, str], "str | None"]
 
 
@@ -211,124 +89,6 @@ class NamedRule:
     name: str
     kind: AutomaticKind
     check: Rule
-
-
-# --- reading the message safely -------------------------------------------
-
-
-def _undo_surrogates(text: str) -> str:
-    """Raw 8-bit header bytes come back as surrogate escapes: decode them."""
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeError:
-        return text
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("windows-1252", errors="replace")
-
-
-def _decode(value: object) -> str:
-    text = _undo_surrogates(str(value))
-    try:
-        return str(make_header(decode_header(text)))
-    except Exception:
-        return text
-
-
-def _raw_headers(msg: email.message.Message) -> dict[str, list[str]]:
-    """Header values by lower-case name, decoded without the policy parsers.
-
-    ``raw_items`` avoids the structured header classes, which can raise on
-    hostile address syntax; RFC 2047 words are decoded by hand.
-    """
-    headers: dict[str, list[str]] = {}
-    for name, value in msg.raw_items():
-        key = str(name).strip().lower()
-        headers.setdefault(key, []).append(" ".join(_decode(value).split()))
-    return headers
-
-
-def _sender(headers: dict[str, list[str]]) -> tuple[str, str]:
-    raw = headers.get("from", [""])[0]
-    try:
-        pairs = getaddresses([raw])
-    except Exception:
-        pairs = []
-    name, address = pairs[0] if pairs else ("", raw)
-    local = address.rpartition("@")[0] if "@" in address else address
-    return local.strip().strip("<>\"'").lower(), _fold(name.strip().strip("\"'"))
-
-
-def content_type(part: email.message.Message) -> str:
-    """``maintype/subtype`` read from the raw header.
-
-    Same answer as ``get_content_type`` for well-formed headers, without
-    building the structured header each time (that parse was most of the
-    time spent on the corpora).
-    """
-    for name, value in part.raw_items():
-        if name.lower() == "content-type":
-            ctype = str(value).split(";", 1)[0].strip().lower()
-            return ctype if ctype.count("/") == 1 else "text/plain"
-    return part.get_default_type()
-
-
-def walk_parts(msg: email.message.Message) -> list[email.message.Message]:
-    """The message and its parts, breadth first, at most ``MAX_PARTS``."""
-    parts: list[email.message.Message] = []
-    stack = [msg]
-    while stack and len(parts) < MAX_PARTS:
-        part = stack.pop(0)
-        parts.append(part)
-        payload = part.get_payload() if part.is_multipart() else None
-        if isinstance(payload, list):
-            stack.extend(p for p in payload if isinstance(p, email.message.Message))
-    return parts
-
-
-def _text_of(part: email.message.Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload[: BODY_SCAN_CHARS * 2].decode(charset, errors="replace")
-    except LookupError:
-        return payload[: BODY_SCAN_CHARS * 2].decode("latin-1")
-
-
-def _structure(msg: email.message.Message) -> tuple[set[str], set[str], str]:
-    report_types: set[str] = set()
-    part_types: set[str] = set()
-    body = ""
-    for part in walk_parts(msg):
-        ctype = content_type(part)
-        part_types.add(ctype)
-        if ctype == "multipart/report":
-            report_types.add(str(part.get_param("report-type", "") or "").lower())
-        if not body and ctype in ("text/plain", "text/html") and not part.is_multipart():
-            body = _text_of(part)
-    if not body and not msg.is_multipart():
-        body = _text_of(msg)
-    return report_types, part_types, " ".join(_fold(body[:BODY_SCAN_CHARS]).split())
-
-
-def view_of(msg: email.message.Message) -> MailView:
-    """Decode once what every rule needs."""
-    headers = _raw_headers(msg)
-    local, name = _sender(headers)
-    report_types, part_types, body = _structure(msg)
-    subject = headers.get("subject", [""])[0]
-    return MailView(
-        headers=headers,
-        sender_local=local,
-        sender_name=name,
-        subject=" ".join(_fold(subject).split()),
-        report_types=report_types,
-        part_types=part_types,
-        body_head=body,
-    )
 
 
 # --- the rules -------------------------------------------------------------

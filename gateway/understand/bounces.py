@@ -33,168 +33,30 @@ from __future__ import annotations
 import email.message
 import logging
 import re
-from dataclasses import dataclass
 
-from gateway.understand.automatic import walk_parts, classify_automatic, content_type
+from gateway.understand.automatic import classify_automatic
+from gateway.understand.dsn import (
+    ADDRESS,
+    STATUS_CODE,
+    TEXT_SCAN_CHARS,
+    RecipientStatus,
+    addresses_in,
+    clean_address,
+    dsn_recipients,
+    part_text,
+)
+from gateway.understand.mail_view import content_type, walk_parts
 from gateway.understand.model import Bounce
 
 #: Order in which per-recipient actions are reported: the worst first.
 ACTION_RANK = {"failed": 0, "delayed": 1, "relayed": 2, "expanded": 3, "delivered": 4}
 
-#: How much text the regex fallbacks read per part (hostile mail guard).
-TEXT_SCAN_CHARS = 200_000
-
-_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _MESSAGE_ID_LINE = re.compile(r"^\s*>?\s*message-id\s*:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
-_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-#: Where addresses end in free text. Addresses are found token by token:
-#: ``_ADDRESS.findall`` over a long run without "@" backtracks quadratically
-#: (measured: 66 s on a 100 kB line), a bounded token cannot.
-_TOKEN_SEPARATORS = re.compile(r"[\s<>()\[\],;:\"]+")
-_MAX_ADDRESS = 320
 _VERP_HEADERS = ("to", "delivered-to", "x-original-to", "return-path", "envelope-to", "x-envelope-to", "cc")
 
 # flufl.bounce logs every detector at INFO and exceptions with tracebacks;
 # a failure there is expected on hostile mail and handled below.
 logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
-
-
-@dataclass
-class RecipientStatus:
-    """One per-recipient block of a DSN."""
-
-    address: str
-    action: str = ""
-    status: str = ""
-
-
-# --- addresses in free text ------------------------------------------------------
-
-
-def addresses_in(text: str) -> list[str]:
-    """Every e-mail address in ``text``, in order, in linear time."""
-    found = []
-    for token in _TOKEN_SEPARATORS.split(text):
-        if "@" in token and len(token) <= _MAX_ADDRESS:
-            match = _ADDRESS.fullmatch(token.strip(".'`"))
-            if match:
-                found.append(match.group(0))
-    return found
-
-
-# --- RFC 3464 ----------------------------------------------------------------
-
-
-def _clean_address(value: str) -> str:
-    """``rfc822; <User@Example.org>`` -> ``user@example.org``."""
-    value = value.split(";", 1)[1] if ";" in value else value
-    found = addresses_in(value)
-    return found[0].lower() if found else ""
-
-
-def _normalise_status(value: str) -> str:
-    match = _STATUS.search(value or "")
-    return ".".join(match.groups()) if match else ""
-
-
-def _block_from_fields(fields: dict[str, str]) -> RecipientStatus | None:
-    address = _clean_address(fields.get("original-recipient", "")) or _clean_address(
-        fields.get("final-recipient", "")
-    )
-    if not address:
-        address = _clean_address(fields.get("x-actual-recipient", ""))
-    if not address:
-        return None
-    action = (fields.get("action", "").strip().lower().split() or [""])[0].strip(";,()")
-    if action.startswith("fail") or action == "error":  # OpenSMTPD writes "error"
-        action = "failed"
-    return RecipientStatus(address, action, _best_status(fields))
-
-
-def _best_status(fields: dict[str, str]) -> str:
-    """The Status field, refined by the Diagnostic-Code when it is generic.
-
-    Many MTAs write ``Status: 5.0.0`` and put the precise code in the remote
-    server's answer (``Diagnostic-Code: smtp; 550 5.1.1 User unknown``).
-    """
-    status = _normalise_status(fields.get("status", ""))
-    diagnostic = _normalise_status(fields.get("diagnostic-code", ""))
-    if diagnostic and (not status or (status.endswith(".0.0") and diagnostic[0] == status[0])):
-        return diagnostic
-    return status
-
-
-def _fields_of_text(text: str) -> list[dict[str, str]]:
-    """Split DSN text into blocks of lower-case fields (blank line separated)."""
-    blocks: list[dict[str, str]] = [{}]
-    last = ""
-    for line in text[:TEXT_SCAN_CHARS].splitlines():
-        if not line.strip():
-            if blocks[-1]:
-                blocks.append({})
-            continue
-        if line[:1] in " \t" and last:
-            blocks[-1][last] += " " + line.strip()
-            continue
-        match = _FIELD.match(line.strip())
-        if match:
-            last = match.group(1).lower()
-            blocks[-1].setdefault(last, match.group(2).strip())
-    return [b for b in blocks if b]
-
-
-def _part_text(part: email.message.Message) -> str:
-    if part.is_multipart():
-        payload = part.get_payload()
-        if isinstance(payload, list):  # message/delivery-status parsed as header blocks
-            chunks = []
-            for block in payload:
-                if isinstance(block, email.message.Message):
-                    chunks.append("\n".join(f"{k}: {v}" for k, v in block.raw_items()))
-            return "\n\n".join(chunks)
-        return ""
-    raw = part.get_payload(decode=True)
-    if not isinstance(raw, bytes):
-        payload = part.get_payload()
-        return payload[:TEXT_SCAN_CHARS] if isinstance(payload, str) else ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return raw[:TEXT_SCAN_CHARS].decode(charset, errors="replace")
-    except LookupError:
-        return raw[:TEXT_SCAN_CHARS].decode("latin-1")
-
-
-def dsn_recipients(msg: email.message.Message, *, lookalikes: bool = False) -> list[RecipientStatus]:
-    """Per-recipient blocks of every delivery-status part.
-
-    With ``lookalikes`` (only once the mail is known to be a bounce, since a
-    person may paste such fields), text parts carrying DSN fields count too:
-    some MTAs send the report as text/plain.
-    """
-    found: list[RecipientStatus] = []
-    parts = walk_parts(msg)
-    status_parts = [
-        p for p in parts if content_type(p) in ("message/delivery-status", "message/global-delivery-status")
-    ]
-    if not status_parts and lookalikes:  # mislabelled reports: DSN fields in a text part
-        status_parts = [
-            p
-            for p in parts
-            if content_type(p).startswith("text/") and not p.is_multipart() and _looks_like_dsn(_part_text(p))
-        ]
-    for part in status_parts:
-        for fields in _fields_of_text(_part_text(part)):
-            block = _block_from_fields(fields)
-            if block is not None and block.address not in {f.address for f in found}:
-                found.append(block)
-    return found
-
-
-def _looks_like_dsn(text: str) -> bool:
-    return bool(re.search(r"^(final|original)-recipient\s*:", text, re.IGNORECASE | re.MULTILINE)) and bool(
-        re.search(r"^action\s*:", text, re.IGNORECASE | re.MULTILINE)
-    )
 
 
 # --- non-standard bounces ---------------------------------------------------------
@@ -211,7 +73,7 @@ def _flufl_failures(msg: email.message.Message) -> tuple[list[str], list[str]]:
     from flufl.bounce import all_failures
 
     temporary, permanent = all_failures(_report_only(msg) if _is_large(msg) else msg)
-    decode = lambda items: sorted({_clean_address(a.decode("ascii", "replace")) for a in items} - {""})  # noqa: E731
+    decode = lambda items: sorted({clean_address(a.decode("ascii", "replace")) for a in items} - {""})  # noqa: E731
     return decode(temporary), decode(permanent)
 
 
@@ -251,18 +113,18 @@ def _all_text(msg: email.message.Message, *, skip_embedded: bool) -> str:
             embedded.update(id(p) for p in walk_parts(part))
             continue
         if ctype.startswith("text/") and ctype != "text/rfc822-headers":
-            chunks.append(_part_text(part))
+            chunks.append(part_text(part))
     return "\n".join(chunks)
 
 
 #: Where bounce texts name the failed recipient, most specific first.
 _RECIPIENT_CUES = (
-    re.compile(r"rcpt to:\s*<?(" + _ADDRESS.pattern + r")", re.IGNORECASE),
-    re.compile(r"^\s*[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\s+<(" + _ADDRESS.pattern + r")>", re.MULTILINE),
-    re.compile(r"\bdeliver\w*\b[^<\n]{0,40}<(" + _ADDRESS.pattern + r")>", re.IGNORECASE),
-    re.compile(r"^\s*<(" + _ADDRESS.pattern + r")>\s*:", re.MULTILINE),  # Postfix, qmail
-    re.compile(r"^\s*(" + _ADDRESS.pattern + r")\s*$", re.MULTILINE),  # Exim, Gmail: address alone
-    re.compile(r"\((" + _ADDRESS.pattern + r")\)", re.MULTILINE),  # Exchange: "Name (address)"
+    re.compile(r"rcpt to:\s*<?(" + ADDRESS.pattern + r")", re.IGNORECASE),
+    re.compile(r"^\s*[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\s+<(" + ADDRESS.pattern + r")>", re.MULTILINE),
+    re.compile(r"\bdeliver\w*\b[^<\n]{0,40}<(" + ADDRESS.pattern + r")>", re.IGNORECASE),
+    re.compile(r"^\s*<(" + ADDRESS.pattern + r")>\s*:", re.MULTILINE),  # Postfix, qmail
+    re.compile(r"^\s*(" + ADDRESS.pattern + r")\s*$", re.MULTILINE),  # Exim, Gmail: address alone
+    re.compile(r"\((" + ADDRESS.pattern + r")\)", re.MULTILINE),  # Exchange: "Name (address)"
 )
 _MESSAGE_ID_ANYWHERE = re.compile(r"message-id\s*:\s*<[^>\n]{0,500}>", re.IGNORECASE)
 _NOT_RECIPIENT_LOCALS = re.compile(r"^(mailer-?daemon|postmaster|post_master|no-?reply|do-?not-?reply|abuse)$")
@@ -300,7 +162,7 @@ def text_recipients(msg: email.message.Message, own_domain: str) -> list[str]:
 
 def _first_status(text: str) -> str:
     """The first permanent code, else the first code at all."""
-    codes = [".".join(m.groups()) for m in _STATUS.finditer(text[:TEXT_SCAN_CHARS])]
+    codes = [".".join(m.groups()) for m in STATUS_CODE.finditer(text[:TEXT_SCAN_CHARS])]
     for code in codes:
         if code.startswith("5"):
             return code
@@ -323,7 +185,7 @@ def original_message_id(msg: email.message.Message) -> str | None:
                     if name.lower() == "message-id" and "<" in str(value):
                         return _angle(str(value))
         if ctype in ("text/rfc822-headers", "message/rfc822-headers", "message/global-headers"):
-            match = _MESSAGE_ID_LINE.search(_part_text(part))
+            match = _MESSAGE_ID_LINE.search(part_text(part))
             if match:
                 return match.group(1)
     match = _MESSAGE_ID_LINE.search(_all_text(msg, skip_embedded=False))

@@ -30,6 +30,8 @@ import textwrap
 from dataclasses import dataclass
 
 from gateway.understand.model import Address
+from gateway.understand.subjects import REPLY_PREFIXES, is_forward_subject, split_prefixes, strip_subject_prefixes
+from gateway.understand.text_addresses import EMAIL_RE, parse_address, parse_wrote_line
 from gateway.understand.trim import split_reply
 
 __all__ = ["ForwardedText", "find_forward", "is_forward_subject", "parse_address"]
@@ -44,78 +46,6 @@ class ForwardedText:
     date: str
     text: str
     note: str
-
-
-# --- subjects ----------------------------------------------------------------
-_REPLY_OR_FORWARD_PREFIX_RE = re.compile(
-    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?P<p>re|tr|fwd?|fw|transf|wg|rv|enc|aw|sv|vs|vl|vb|pd|i|redir\.?|videresend|i̇lt|İlt|ilt|réf|ref)\s*(?:\[\d+\])?\s*:\s*",
-    re.IGNORECASE,
-)
-#: "TR" is French, the others what Outlook writes in other languages
-#: (Italian "I:", Polish "PD:", Swedish "VB:", Danish "VS:", Turkish "İLT:").
-_FORWARD_PREFIXES = {
-    "tr", "fwd", "fw", "transf", "wg", "rv", "enc", "vs", "vl", "vb", "pd", "i", "redir", "redir.",
-    "videresend", "i̇lt", "ilt",
-}
-
-
-def _split_prefixes(subject: str) -> tuple[list[str], str]:
-    """Leading "RE:", "TR :", "Fwd:" prefixes (lower-cased) and the rest."""
-    prefixes = []
-    rest = subject or ""
-    for _ in range(20):  # bounded: hostile subjects cannot loop forever
-        m = _REPLY_OR_FORWARD_PREFIX_RE.match(rest)
-        if not m:
-            break
-        prefixes.append(m.group("p").lower())
-        rest = rest[m.end():]
-    return prefixes, rest.strip()
-
-
-_REPLY_PREFIXES = {"re", "aw", "sv", "réf", "ref"}
-
-
-def is_reply_subject(subject: str) -> bool:
-    """True when the first prefix is a reply one ("RE:", "AW:", "Réf :")."""
-    prefixes, _ = _split_prefixes(subject)
-    return bool(prefixes) and prefixes[0] in _REPLY_PREFIXES and not is_forward_subject(subject)
-
-
-def is_forward_subject(subject: str) -> bool:
-    """True for "TR :", "Tr:", "Fwd:", "FW:", "RE: TR:" … in any case and spacing."""
-    prefixes, _ = _split_prefixes(subject)
-    return any(p in _FORWARD_PREFIXES for p in prefixes)
-
-
-def strip_subject_prefixes(subject: str) -> str:
-    """The subject without its "RE:" / "TR :" / "Fwd:" prefixes."""
-    return _split_prefixes(subject)[1]
-
-
-# --- addresses ---------------------------------------------------------------
-_EMAIL_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
-_NAME_STRIP = " \t\"'«»“”<>[]()\u00a0,;*"
-
-
-def parse_address(value: str) -> Address | None:
-    """``Nom <a@b>``, ``a@b``, ``Nom [mailto:a@b]``, ``Nom <mailto:a@b>``,
-    ``"Nom" <a@b<mailto:a@b>>`` → Address(lower-cased email, name)."""
-    value = (value or "").strip()[:1000]
-    m = _EMAIL_RE.search(value)
-    if not m:
-        return None
-    email = m.group(0).lower().strip(".")
-    cut = len(value)
-    for sep in ("<", "[", m.group(0)):
-        pos = value.find(sep)
-        if pos != -1:
-            cut = min(cut, pos)
-    name = value[:cut].strip(_NAME_STRIP)
-    if name.lower().startswith("mailto:"):
-        name = ""
-    if name.lower() == email:
-        name = ""
-    return Address(email=email, name=name)
 
 
 # --- markers -------------------------------------------------------------------
@@ -184,14 +114,6 @@ _WROTE_RE = re.compile(
 _ANY_WROTE_RE = re.compile(
     r"^[ \t]*[^>\s](?=.{0,400}?\b\d{1,2}[:.h]\d{2}\b)(?=.{0,400}?@).{0,400}?[ \t\u00a0]*:[ \t]*$"
 )
-#: Words around the sender's name in "wrote" lines, dropped from the name.
-_WROTE_NOISE = {
-    "le", "on", "am", "el", "em", "il", "giorno", "dne", "dnia", "op", "d.", "den", "at", "à", "a",
-    "am", "pm", "heeft", "schrieb", "skrev", "użytkownik", "пользователь", "používateľ",
-    "időpontban", "um", "uhr", "kl.", "klo",
-}
-_QUOTED_NAME_RE = re.compile(r"[\"«„“'](?P<name>[^\"«»„“”']{1,200})[\"»”“'][ \t\u00a0(]*$")
-
 #: Yahoo puts every header on the banner's own line, glued together.
 _INLINE_LABEL_RE = re.compile(
     rf"(?P<label>{_FROM_LABELS}|{_SUBJECT_LABELS}|{_DATE_LABELS}|À|To|Cc)[ \t\u00a0]?:[ \t\u00a0]"
@@ -257,7 +179,7 @@ def _find_marker(lines: list[str]) -> _Marker | None:
                 return _Marker(i, False, "banner")
         if _HEADER_RE.match(bare) and _header_block_at(lines, i):
             return _Marker(i, False, "headers")
-        if (_WROTE_RE.match(line) or _ANY_WROTE_RE.match(line)) and _EMAIL_RE.search(line):
+        if (_WROTE_RE.match(line) or _ANY_WROTE_RE.match(line)) and EMAIL_RE.search(line):
             return _Marker(i, False, "wrote")
     return None
 
@@ -316,43 +238,6 @@ def _body_from(lines: list[str]) -> str:
     return textwrap.dedent("\n".join(lines)).strip()
 
 
-_NUMERIC_DATE_RE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}(?:,?[ \t]+\d{1,2}[:.]\d{2})?")
-
-
-def _parse_wrote_line(line: str) -> tuple[Address | None, str]:
-    """Sender and date out of "Le DATE, Nom <a@b> a écrit :" and its
-    cousins in other languages."""
-    found = parse_address(line)
-    if found is None:
-        return None, ""
-    before = line
-    for sep in ("<", "(", "[", found.email):
-        pos = before.lower().find(sep)
-        if pos != -1:
-            before = before[:pos]
-    before = before.strip(" \t\u00a0(")
-    quoted = _QUOTED_NAME_RE.search(before)
-    if quoted:
-        name = quoted.group("name").strip()
-        head = before[: quoted.start()]
-    else:
-        tail = before.rsplit(",", 1)[-1].split()
-        while tail and (any(c.isdigit() for c in tail[0]) or tail[0].lower() in _WROTE_NOISE):
-            tail.pop(0)
-        name = " ".join(tail).strip(_NAME_STRIP)
-        head = before[: len(before) - len(" ".join(tail))] if tail else before
-    words = head.replace(",", " ").split()
-    while words and words[0].lower() in _WROTE_NOISE:
-        words.pop(0)
-    while words and words[-1].lower() in _WROTE_NOISE:
-        words.pop()
-    date = " ".join(words).strip(" ,")
-    if not date:  # name first: "John Doe <a@b> kirjoitti 28/10/2021 12.46:"
-        m = _NUMERIC_DATE_RE.search(line)
-        date = m.group(0).strip(" ,") if m else ""
-    return Address(email=found.email, name=name), date
-
-
 #: Orange and La Poste webmails: "Message du 03/02/25 10:12" above the headers.
 _WEBMAIL_DATE_RE = re.compile(r"^[ \t]*Message du (?P<date>\d{1,2}/\d{1,2}/\d{2,4} \d{1,2}:\d{2})[ \t]*$")
 
@@ -377,8 +262,8 @@ def _weak_marker_counts(marker: _Marker, lines: list[str], subject: str) -> bool
     "RE: TR :", which answers a forward), or, for an unquoted header block,
     when the subject is not a reply's either (clients that forward without
     "TR :", subjects edited by the forwarder)."""
-    prefixes, _ = _split_prefixes(subject)
-    if prefixes and prefixes[0] in _REPLY_PREFIXES:
+    prefixes, _ = split_prefixes(subject)
+    if prefixes and prefixes[0] in REPLY_PREFIXES:
         # "RE: TR: …" answers a forward: its quoted history is a reply's
         return False
     if is_forward_subject(subject):
@@ -404,7 +289,7 @@ def find_forward(subject: str, text: str) -> ForwardedText | None:
     date = ""
     original_subject = ""
     if marker.kind == "wrote":
-        sender, date = _parse_wrote_line(lines[marker.index])
+        sender, date = parse_wrote_line(lines[marker.index])
         body_start = marker.index + 1
     else:
         if marker.kind == "headers":

@@ -6,14 +6,10 @@ homonyms elsewhere in the text.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from routing.geography.token_context import Hit
+from routing.geography.hits import Hit, TokenView
 from routing.geography.vocabulary import (ARRONDISSEMENT_SUFFIX_RE, NUMBER_BEFORE_LE, ROMAN_RE, ROMAN_VALUES)
 from routing.geography.weights import W_ARRONDISSEMENT
 
-if TYPE_CHECKING:
-    from routing.geography.scan import Scan
 
 
 class Arrondissements:
@@ -73,7 +69,7 @@ class Arrondissements:
         return None
 
 
-def arrondissement_number(scan: Scan, j: int) -> tuple[int | None, int]:
+def arrondissement_number(scan: TokenView, j: int) -> tuple[int | None, int]:
     norm = scan.norms[j]
     match = ARRONDISSEMENT_SUFFIX_RE.match(norm)
     end_index = j

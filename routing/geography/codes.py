@@ -6,12 +6,9 @@ number pass (postal codes and "dans le 93").
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from routing.geography.hits import TokenView
 from routing.geography.tables import tables
 
-if TYPE_CHECKING:
-    from routing.geography.scan import Scan
 
 
 _DEPARTEMENT_CODES: frozenset[str] | None = None
@@ -33,7 +30,7 @@ def departement_from_postal_prefix(code: str) -> str | None:
     return departement_code(code[:2])
 
 
-def looks_like_phone_or_date(scan: Scan, i: int) -> bool:
+def looks_like_phone_or_date(scan: TokenView, i: int) -> bool:
     """Digits glued to other digits by '/', ':', '.', '-' or in 2-digit groups are dates, times or phones."""
     before, after = scan.char_before(i), scan.char_after(i)
     if (before and before in "/:+") or (after and after in "/:"):

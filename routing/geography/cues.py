@@ -5,7 +5,7 @@ These words change the weight of a place, not which département it is.
 
 from __future__ import annotations
 
-from routing.geography.token_context import Hit
+from routing.geography.hits import Hit
 from routing.geography.vocabulary import (ARTICLES, BIRTH_WORDS, CORRECTION_WORDS, FORMER_RESIDENCE_VERBS, NOW_WORDS,
                                           PLACE_PREPOSITIONS, RESIDENCE_VERBS, RETRACTION_WORDS)
 

@@ -10,7 +10,7 @@ from routing.geography.codes import departement_code, looks_like_phone_or_date
 from routing.geography.name_facts import KeyInfo, competing, key_info
 from routing.geography.tables import Place
 from routing.geography.text import ABBREVIATIONS
-from routing.geography.token_context import Hit
+from routing.geography.hits import Hit
 from routing.geography.vocabulary import (ARTICLES, COMMON_AFTER_RESIDENCE_MIN_POPULATION, DEPARTEMENT_EXTRA_CONTEXT,
                                           DEPARTEMENT_WORDS, MEETING_FOLLOWERS, NAME_BREAKS, NAMING_WORDS,
                                           OFFICE_HEADS, ORGANISATION_WORDS, PLACE_PREPOSITIONS, RESIDENCE_VERBS,

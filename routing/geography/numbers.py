@@ -7,7 +7,7 @@ numbers and dates are excluded first.
 from __future__ import annotations
 
 from routing.geography.codes import departement_code, departement_from_postal_prefix, looks_like_phone_or_date
-from routing.geography.token_context import Hit
+from routing.geography.hits import Hit
 from routing.geography.vocabulary import (DEPARTEMENT_WORDS, IDENTIFIER_WORDS, MONTHS, NUMBER_BEFORE_DU,
                                           NUMBER_BEFORE_LE, ORGANISATION_WORDS, UNITS)
 from routing.geography.weights import W_DEPARTEMENT, W_POSTAL, W_POSTAL_CONFIRMED

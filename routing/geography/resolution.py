@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections import defaultdict
 
 from routing.decision import Evidence
-from routing.geography.token_context import Hit
+from routing.geography.hits import Hit
 from routing.geography.weights import (BIRTHPLACE_FACTOR, W_CURRENT, W_HOMONYM_CONTEXT, W_HOMONYM_POPULATION,
                                        W_RESIDENCE)
 

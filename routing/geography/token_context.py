@@ -7,30 +7,12 @@ tokens, hits so far); the passes (``names``, ``numbers``, ``arrondissements``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from routing.geography.codes import departement_code, looks_like_phone_or_date
-from routing.geography.tables import Place, Tables
+from routing.geography.hits import Hit
+from routing.geography.tables import Tables
 from routing.geography.text import token_columns
 from routing.geography.vocabulary import (ARTICLES, CIVILITIES, OFFICE_HEADS, ORGANISATION_WORDS, PLACE_CONTEXT,
                                           SENTENCE_BREAKS, STREET_CONNECTORS, STREET_WORDS)
-
-
-@dataclass
-class Hit:
-    """A place found in the text, before the choice among homonyms."""
-
-    first: int  # token index
-    last: int  # token index, inclusive
-    start: int
-    end: int
-    kind: str  # "name", "postal", "number", "arrondissement"
-    candidates: dict[str, int] = field(default_factory=dict)  # département -> population (for homonyms)
-    reason: str = ""
-    weight: float = 1.0
-    places: list[Place] = field(default_factory=list)
-    linked: str | None = None  # département fixed by an adjacent postal code or number
-    default: str | None = None  # a département name that is also a commune elsewhere: the département unless context
 
 
 class TokenContext:

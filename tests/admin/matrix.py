@@ -3,7 +3,7 @@
 One row per route. Placeholders in paths: ``{ref}`` a ticket in the scope of
 "manager" (CAF 13) and outside the scope of "manager_out" (area 75),
 ``{attachment}`` an attachment of that ticket, ``{participant}`` an agent of
-it, ``{group}`` a group, ``{session}`` a live session of a bystander.
+it, ``{group}`` a group, ``{session}`` a live session of a bystander, ``{bystander}`` that account.
 ``tests/admin/test_permissions.py`` fails when a route of the app has no row
 here, so a new blueprint (directory, mail flow, statistics, journal...) adds
 its rows to ``ROUTES``.
@@ -71,6 +71,8 @@ ROUTES: list[Route] = [
     Route("POST", "/tickets/{ref}/rouvrir", content(302)),
     Route("GET", "/comptes", admins_only()),
     Route("POST", "/comptes/sessions/{session}/revoquer", admins_only(302)),
+    Route("POST", "/comptes/{bystander}/desactiver", admins_only(302)),
+    Route("POST", "/comptes/{bystander}/reactiver", admins_only(302)),
     Route("POST", "/deconnexion", everyone(302)),  # last: it ends the session
 ]
 

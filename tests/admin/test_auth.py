@@ -182,3 +182,17 @@ def test_link_requests_are_rate_limited(client, database):
     assert _request_link(client).status_code == 429
     with database.begin() as session:
         assert len(session.scalars(select(OutboundMail)).all()) == 3
+
+
+def test_deactivating_an_account_ends_its_sessions_and_its_logins(app, database):
+    make_account(database, "admin", email=EMAIL, password=PASSWORD)
+    other = make_account(database, "observer", email="obs@example.fr", password=PASSWORD)
+    chief, observer = app.test_client(), app.test_client()
+    _login(chief)
+    _login(observer, email="obs@example.fr")
+    assert observer.get("/tickets").status_code == 200
+    assert chief.post(f"/comptes/{other.id}/desactiver", data={"csrf_token": csrf_token(chief, "/comptes")}).status_code == 302
+    assert observer.get("/tickets").status_code == 302
+    assert _login(app.test_client(), email="obs@example.fr").status_code == 401
+    me = chief.post("/comptes/1/desactiver", data={"csrf_token": csrf_token(chief, "/comptes")}, follow_redirects=True)
+    assert "propre compte" in me.get_data(as_text=True) and chief.get("/tickets").status_code == 200

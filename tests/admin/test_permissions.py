@@ -56,7 +56,7 @@ def places(database, settings):
 
         session_id = session.scalars(select(AdminSession.id).where(AdminSession.token_hash == token_hash(token))).one()
     return {"ref": ticket.reference, "attachment": attachment.id, "participant": agent.id, "group": group,
-            "session": session_id}
+            "session": session_id, "bystander": bystander.id}
 
 
 def test_every_route_answers_each_role_as_the_matrix_says(app, database, settings, places):

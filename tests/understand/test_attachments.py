@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from gateway.understand import read_mail
-from gateway.understand.attachments import MAX_FILENAME_CHARS, safe_filename
+from gateway.understand.part_fields import MAX_FILENAME_CHARS, safe_filename
 from gateway.understand.limits import Limits
 
 from .builders import PDF, fixture, headers, with_attachment
