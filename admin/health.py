@@ -27,7 +27,6 @@ from gateway.models.tickets import STATUSES
 from gateway.reporting.mail_queues import QueueDepths, queue_depths
 
 bp = Blueprint("health", __name__)
-ENDPOINTS = ("health.healthz", "health.metrics")  # no account is looked up for them (see admin.security)
 
 
 def _allowed() -> None:

@@ -10,7 +10,7 @@ the next rows see.
 
 from __future__ import annotations
 
-from tests.admin.matrix import Route, admins_only, logged_in
+from tests.admin.matrix import Route, admins_only, everyone, logged_in
 
 MAIL = "/courrier/entree/<int:inbound_id>"
 
@@ -42,4 +42,9 @@ FLOW_ROUTES += STATISTICS_ROUTES
 FLOW_ROUTES += [
     Route("GET", "/journal", admins_only()),
     Route("GET", "/journal?acteur=admin&action=ticket&du=2020-01-01&page=2", admins_only()),
+]
+
+FLOW_ROUTES += [  # the test client speaks from 127.0.0.1; other addresses: tests/admin/test_health.py
+    Route("GET", "/healthz", everyone(200)),
+    Route("GET", "/metrics", everyone(200)),
 ]
