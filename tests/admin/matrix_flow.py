@@ -48,3 +48,34 @@ FLOW_ROUTES += [  # the test client speaks from 127.0.0.1; other addresses: test
     Route("GET", "/healthz", everyone(200)),
     Route("GET", "/metrics", everyone(200)),
 ]
+
+
+def readers(ok: int = 200) -> dict[str, int]:
+    """The directory's lists: admins and managers (each their scope), not observers."""
+    return {"anonymous": 302, "observer": 403, "manager": ok, "manager_out": ok, "admin": ok}
+
+
+def one_group(ok: int = 200) -> dict[str, int]:
+    """``{group}`` is CPAM 13: outside the scope of both managers (CAF 13; area 75), so it looks absent."""
+    return {"anonymous": 302, "observer": 403, "manager": 404, "manager_out": 404, "admin": ok}
+
+
+ITEM = "/annuaire/<kind>/<int:item_id>"
+FLOW_ROUTES += [
+    Route("GET", "/annuaire?q=caf&inactifs=1", readers(), rule="/annuaire"),
+    Route("GET", "/annuaire/groupes/{group}", one_group(), rule="/annuaire/groupes/<int:group_id>"),
+    Route("GET", "/annuaire/agents?q=a", readers(), rule="/annuaire/agents"),
+    # agent n° 1 is Awa Diallo of CAF 13 (tests/admin/builders.py): in the scope of "manager" only
+    Route("GET", "/annuaire/agents/1", {"anonymous": 302, "observer": 403, "manager": 200, "manager_out": 404,
+                                        "admin": 200}, rule="/annuaire/agents/<int:agent_id>"),
+    Route("GET", "/annuaire/organismes", readers()),
+    Route("GET", "/annuaire/territoires", readers()),
+    Route("POST", "/annuaire/groupes/{group}", admins_only(302), rule=ITEM,
+          form={"name": "CPAM 13", "organisation": "CPAM", "areas": "13"}),
+    Route("POST", "/annuaire/groupes/{group}/desactiver", admins_only(302), rule=f"{ITEM}/desactiver"),
+    Route("POST", "/annuaire/groupes/{group}/reactiver", admins_only(302), rule=f"{ITEM}/reactiver"),
+    Route("GET", "/annuaire/import", admins_only()),
+    Route("POST", "/annuaire/import", admins_only(302)),  # no file: sent back to the form with a message
+    Route("POST", "/annuaire/import/appliquer", admins_only(302)),
+    Route("GET", "/annuaire/export.csv", admins_only()),
+]
