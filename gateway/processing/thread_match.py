@@ -82,7 +82,7 @@ def match_thread(
         for ticket in _tickets_by_message_ids(session, settings, message_ids):
             participant = _participant(ticket, sender)
             if participant is not None:
-                return Unverified(ticket, participant, "references")
+                return Unverified(ticket, participant, "references")  # later ids are never looked up
         ticket = _ticket_by_subject_tag(session, subject)
         if ticket is not None:
             participant = _participant(ticket, sender)
