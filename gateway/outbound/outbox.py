@@ -55,6 +55,7 @@ from typing import Callable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gateway.authentication import dkim_signing
 from gateway.config import Settings
 from gateway.storage.db import Database, claim
 from gateway.doorbell import BurstGate, Doorbell, idle
@@ -188,7 +189,7 @@ def claim_due(database: Database, settings: Settings, now: datetime, *, limit: i
 def attempt(transport: Transport, settings: Settings, mail: Claimed) -> DeliveryError | None:
     """Send one mail; return None when it was handed over, else the failure."""
     try:
-        transport.send(envelope_sender(settings, mail.id), mail.recipient, mail.raw)
+        transport.send(envelope_sender(settings, mail.id), mail.recipient, dkim_signing.sign(settings, mail.raw))
     except DeliveryError as failure:
         return failure
     except Exception as error:  # a bug must not stop the batch nor lose the mail

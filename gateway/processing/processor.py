@@ -20,6 +20,7 @@ from gateway.processing import routing_step
 from gateway.storage import spool
 from gateway.config import Settings
 from gateway.processing.conversation import classify_if_new_request, handle
+from gateway.processing.sender_check import verdict_before_processing
 from gateway.storage.db import Database
 from gateway.storage.statistics import StatisticsSchedule
 from gateway.doorbell import BurstGate, Doorbell, idle
@@ -55,9 +56,10 @@ def process_next(database: Database, settings: Settings, *, sandbox: Sandbox | N
     try:
         understood = _understand(lease, settings, sandbox, stop)
         ahead = classify_if_new_request(settings, understood)
+        verdict = verdict_before_processing(settings, lease.raw, understood, mail_from=lease.mail_from, peer=lease.peer)
         with database.begin() as session:
             inbound = spool.load(session, lease)
-            outcome = handle(session, settings, inbound, understood, ahead)
+            outcome = handle(session, settings, inbound, understood, ahead, verdict=verdict)
             if not spool.finish(session, lease, state=outcome.state, outcome=outcome.summary,
                                 error=outcome.reason, ticket_id=outcome.ticket_id):
                 raise LeaseLost(lease.inbound_id)

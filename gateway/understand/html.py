@@ -56,7 +56,9 @@ def html_to_text(html: str, limits: Limits | None = None) -> str:
         try:
             from inscriptis import get_text
 
-            text = get_text(bound_html(html, limits))
+            from .html_layout import text_config
+
+            text = get_text(bound_html(html, limits), text_config())
         except Exception:  # inscriptis/lxml refusing a document: strip instead
             text = strip_tags(html)
     return tidy_text(text)
