@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
 import pytest
@@ -95,4 +95,5 @@ def post(database, settings):
         add_group(session, "CAF 13 encadrement", "CAF", ["13"], [("Paul", "Chef", "paul.chef@caf13.example")])
         add_group(session, "CPAM 75", "CPAM", ["75"], [("Léa", "Petit", "lea.petit@cpam75.example")],
                   mailbox="bal@cpam75.example")
-    return Post(database, settings)
+    # the France Services office whose staff forward cases: a known forwarder, so its forwards name the person
+    return Post(database, replace(settings, trusted_forwarder_domains="mairie-bapaume.example.fr"))
