@@ -21,10 +21,12 @@ def run(ctx: click.Context) -> None:
     prepare(settings, database)
     from gateway.doorbell import Doorbell
     from gateway.inbound.smtp import GatewayController
+    from gateway.scheduler import add_scheduler
     from gateway.workers import gateway_workers
 
     inbound, outbound = Doorbell(), Doorbell()
     workers = gateway_workers(settings, inbound, outbound)
+    add_scheduler(workers, settings, inbound, outbound)  # late cases, digests, retention (gateway/scheduler.py)
     workers.start()  # they load the routing tables while the receiver starts
     controller = GatewayController(database, settings, doorbell=inbound)
     controller.start()

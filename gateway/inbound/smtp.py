@@ -25,6 +25,7 @@ from gateway.config import Settings
 from gateway.storage.db import Database
 from gateway.doorbell import Doorbell
 from gateway.storage.spool import Arrival
+from gateway.inbound.smtp_limits import Admission, DataBudget, SessionLimits, command_call_limit
 from gateway.inbound.spool_writer import SpoolWriter
 
 log = logging.getLogger(__name__)
@@ -160,11 +161,11 @@ class _LimitReplies:
         return await super().push(status)
 
 
-class GatewaySMTP(_PlainPaths, _LimitReplies, SMTP):
+class GatewaySMTP(_PlainPaths, _LimitReplies, SessionLimits, SMTP):
     pass
 
 
-class GatewayLMTP(_PlainPaths, _LimitReplies, LMTP):
+class GatewayLMTP(_PlainPaths, _LimitReplies, SessionLimits, LMTP):
     pass
 
 
@@ -183,11 +184,18 @@ class GatewayController(Controller):
             data_size_limit=settings.max_message_bytes,
             server_hostname=settings.domain,
             ident="A+ passerelle",
+            command_call_limit=command_call_limit(settings.smtp_max_commands),
         )
+        # caps shared by the sessions of this receiver (gateway.inbound.smtp_limits)
+        self.admission = Admission(settings.smtp_max_connections, settings.smtp_max_connections_per_client)
+        self.budget = DataBudget(settings.smtp_data_memory_bytes)
+        self.max_session_seconds = settings.smtp_max_session_seconds
 
     def factory(self):
         server_class = GatewayLMTP if self.lmtp else GatewaySMTP
-        return server_class(self.handler, **self.SMTP_kwargs)
+        server = server_class(self.handler, **self.SMTP_kwargs)
+        server.admission, server.budget, server.max_session_seconds = self.admission, self.budget, self.max_session_seconds
+        return server
 
 
 class GatewaySocketController(UnixSocketController):
