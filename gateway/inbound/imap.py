@@ -210,7 +210,10 @@ class MailboxPoller:
         ours = [address for _, address in getaddresses(fields)
                 if address and addresses.split_address(address)[1] == self.settings.domain]
         recipients = tuple(dict.fromkeys(address.lower() for address in ours)) or (self.settings.address,)
-        return Arrival(raw, sender, recipients, "imap", f"{self.config.host}:{self.config.effective_port}")
+        # No peer: the sending server's address is not known over IMAP, and the IMAP server's would make SPF
+        # judge the wrong host (the sender is then checked by DKIM, or by the mailbox server's
+        # Authentication-Results when APLUS_TRUSTED_AUTHSERV_ID names it). The arrival row names the mailbox.
+        return Arrival(raw, sender, recipients, "imap", "")
 
     # -- the acknowledgement ------------------------------------------------------------
 
