@@ -55,9 +55,9 @@ def html_to_text(html: str, limits: Limits | None = None) -> str:
         try:
             from inscriptis import get_text
 
-            from .html_layout import text_config
+            from .html_layout import text_config, without_source_indentation
 
-            text = get_text(html, text_config())
+            text = without_source_indentation(html, get_text(html, text_config()))
         except Exception:  # inscriptis/lxml refusing a document: strip instead
             text = _strip_tags(html)
     return tidy_text(text)

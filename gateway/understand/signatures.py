@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["is_notice", "split_signature"]
+__all__ = ["is_closing", "is_notice", "short_signature", "split_signature"]
 
 #: An identity block is short: more lines is text (or a pasted letter).
 MAX_SIGNATURE_LINES = 8
@@ -61,6 +61,11 @@ def fold(text: str) -> str:
 def is_notice(line: str) -> bool:
     """A confidentiality disclaimer or a "pensez à l'environnement" line."""
     return bool(_NOTICE_RE.search(fold(line)))
+
+
+def is_closing(line: str) -> bool:
+    """A closing formula line: "Cordialement,", "Merci d'avance", "Bien à vous"."""
+    return _is_closing(line)
 
 
 def _is_closing(line: str) -> bool:
