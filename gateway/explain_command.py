@@ -51,7 +51,7 @@ def routing_of(understood) -> dict | None:
 
 def thread_of(understood, settings: Settings, database: Database) -> dict:
     """Which ticket this mail would join, read in a transaction that is rolled back."""
-    from gateway.processing.thread_match import Matched, Rejected, match_mail
+    from gateway.processing.thread_match import Matched, Rejected, Unverified, match_mail
 
     session = database.sessions()
     try:
@@ -60,6 +60,9 @@ def thread_of(understood, settings: Settings, database: Database) -> dict:
         if isinstance(match, Matched):
             return {"ticket": match.ticket.reference, "participant": match.participant.email,
                     "visibility": match.visibility, "via": match.via, "rejected": None}
+        if isinstance(match, Unverified):  # held for review: only a guessable clue names the ticket
+            return {"ticket": match.ticket.reference, "participant": match.participant.email,
+                    "visibility": None, "via": match.via, "rejected": None, "held": True}
         if isinstance(match, Rejected):
             return {"ticket": match.ticket.reference if match.ticket else None, "participant": None,
                     "visibility": None, "via": None, "rejected": match.reason}

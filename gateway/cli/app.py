@@ -137,9 +137,31 @@ def main(ctx: click.Context, verbose: bool) -> None:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
-    settings = _settings_or_error()
+    try:
+        settings = _settings_or_error()
+    except UserError as error:  # ingest answers a broken set-up with 75, so the MTA keeps the mail
+        error.exit_code = SETUP_FAILURE_EXIT.get(ctx.invoked_subcommand or "", error.exit_code)
+        raise
+    except Exception as error:  # noqa: BLE001 - a command answers a broken set-up with a sentence
+        click.echo(describe_setup_error(error), err=True)
+        ctx.exit(SETUP_FAILURE_EXIT.get(ctx.invoked_subcommand or "", 1))
     compression.configure(settings.raw_compression)
     ctx.obj = {"settings": settings, "database": _LazyDatabase(settings)}
+
+
+#: Exit code per command when the settings cannot be loaded (``aplus ingest``: 75, the MTA retries).
+SETUP_FAILURE_EXIT: dict[str, int] = {}
+
+
+def describe_setup_error(error: BaseException) -> str:
+    """One French sentence for settings that cannot be loaded."""
+    if isinstance(error, PermissionError):
+        return (f"Configuration impossible : accès refusé à {error.filename or 'un fichier'} (la clé secrète est créée "
+                "dans le dossier de données au premier lancement). Donnez à cet utilisateur le droit d'y écrire, "
+                "ou fixez APLUS_SECRET_KEY.")
+    if isinstance(error, OSError):
+        return f"Configuration impossible : {error.strerror or error.__class__.__name__} ({error.filename or ''})."
+    return f"Configuration illisible : {str(error)[:200] or error.__class__.__name__}. Vérifiez les variables APLUS_* et aplus.toml."
 
 
 class _LazyDatabase:

@@ -40,11 +40,11 @@ def read_mail(raw: bytes, *, own_domain: str = "aplus.localhost", limits: Limits
     limits = limits or Limits()
     data = _as_bytes(raw)
     try:
-        return _understand(parse_mail(data, max_parts=limits.max_parts), own_domain, limits)
+        return _understand(parse_mail(data, limits=limits), own_domain, limits)
     except Exception as error:  # the modern policy has crashes on hostile headers
         first = f"reading failed ({type(error).__name__}: {error}); read again with compat32"
     try:
-        understood = _understand(parse_mail(data, max_parts=limits.max_parts, lenient=True), own_domain, limits)
+        understood = _understand(parse_mail(data, limits=limits, lenient=True), own_domain, limits)
         understood.defects.insert(0, first)
         return understood
     except Exception as error:
@@ -144,7 +144,7 @@ def _bodies(parts: MailParts, limits: Limits) -> tuple[str, str | None]:
     if not text.strip() and parts.tnef_bodies:
         body = parts.tnef_bodies[0]
         text = html_to_text(body, limits) if "<" in body else _normalise_newlines(body)
-    html = sanitise_html(joined_html) if joined_html.strip() else None
+    html = sanitise_html(joined_html, limits=limits) if joined_html.strip() else None
     return _without_nul(text).rstrip(), _without_nul(html) if html is not None else None
 
 

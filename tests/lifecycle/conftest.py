@@ -44,6 +44,12 @@ class Sent:
         return str(self.mail["Reply-To"])
 
 
+def _from_address(raw: bytes) -> str:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    addresses = parsed["From"].addresses if parsed["From"] is not None else ()
+    return addresses[0].addr_spec if addresses else ""
+
+
 class Post:
     """Deliver mail into the gateway and read what it queued."""
 
@@ -54,6 +60,8 @@ class Post:
     def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str = "") -> int:
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes()
+        if not sender:  # as a real MTA would: the envelope sender is the author's address (see sender_check)
+            sender = _from_address(raw)
         spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to or [self.settings.address])
         return drain(self.database, self.settings)
 
