@@ -121,6 +121,7 @@ def ensure_filled(database: Database, settings, size: int) -> None:
     prepare(settings, database)
     have = tickets_in(database)
     if have >= size:
+        planner.refresh(database)  # as a processor does when it starts
         print(f"  {size}: {have} tickets already there", flush=True)
         return
     started = time.perf_counter()
@@ -207,16 +208,11 @@ def database_bytes(database: Database) -> int:
 def bytes_per_ticket(kind: str, folder: Path, method: str, tickets: int = 200) -> float:
     """A fresh database written only by the pipeline: ``tickets`` requests, each with two replies."""
     compression.configure(method)
+    _drop_bytes_database(kind, folder, method)  # always a fresh schema, from the migrations of this checkout
     database, url = open_database(kind, folder, f"bytes_{method}")
     settings = settings_for(url, folder)
     try:
         prepare(settings, database)
-        with database.engine.begin() as connection:  # a rerun starts from empty mail tables
-            for table in ("audit_events", "outbound_mail", "attachments", "messages", "participants"):
-                connection.execute(sa.text(f"DELETE FROM {table}"))
-            connection.execute(sa.text("UPDATE inbound_mail SET ticket_id = NULL"))
-            connection.execute(sa.text("DELETE FROM inbound_mail"))
-            connection.execute(sa.text("DELETE FROM tickets"))
         empty = database_bytes(database)
         transport = NullTransport()
         for number in range(tickets):
@@ -232,6 +228,17 @@ def bytes_per_ticket(kind: str, folder: Path, method: str, tickets: int = 200) -
     finally:
         database.dispose()
         compression.configure("zlib")
+
+
+def _drop_bytes_database(kind: str, folder: Path, method: str) -> None:
+    if kind == "sqlite":
+        for path in folder.glob(f"scale-bytes_{method}.db*"):
+            path.unlink()
+        return
+    engine = sa.create_engine(normalise_database_url(os.environ["DATABASE_URL"]), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "bench_scale_bytes_{method}" CASCADE'))
+    engine.dispose()
 
 
 def main() -> None:
