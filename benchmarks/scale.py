@@ -227,7 +227,7 @@ def bytes_per_ticket(kind: str, folder: Path, method: str, tickets: int = 200) -
         return (database_bytes(database) - empty) / tickets
     finally:
         database.dispose()
-        compression.configure("zlib")
+        compression.configure("auto")
 
 
 def _drop_bytes_database(kind: str, folder: Path, method: str) -> None:
@@ -283,7 +283,7 @@ def main() -> None:
             cells.append(f"{kind_name} {ms:.1f} ms x{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
         print(f"  {size:>7} tickets: " + "; ".join(cells))
     if not args.no_bytes:
-        for method in ("none", "zlib"):
+        for method in ("none", "zlib", "auto"):
             print(f"bytes per ticket (request + 2 replies, 5 participants), raw compression {method}: "
                   f"{bytes_per_ticket(kind, args.folder, method):,.0f}", flush=True)
     for database, _ in databases.values():
@@ -293,7 +293,7 @@ def main() -> None:
         with engine.connect() as connection:
             for size in sizes:
                 connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "bench_scale_{size}" CASCADE'))
-            for method in ("none", "zlib"):
+            for method in ("none", "zlib", "auto"):
                 connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "bench_scale_bytes_{method}" CASCADE'))
         engine.dispose()
 
