@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.models.base import Base, UTCDateTime, utcnow
 from gateway.storage.compression import CompressedBytes
 
-INBOUND_STATES = ("queued", "done", "quarantined")
+INBOUND_STATES = ("queued", "done", "quarantined", "review")  # review: "à vérifier" (gateway.processing.review)
 OUTBOUND_STATES = ("queued", "sent", "failed")
 
 
@@ -43,6 +43,9 @@ class InboundMail(Base):
     outcome: Mapped[str] = mapped_column(String(200), default="")  # what processing did, for the log
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # what inbound authentication said of the From address ("pass", "fail: ...", "none: ..."), and that address
+    auth_verdict: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    claimed_sender: Mapped[str] = mapped_column(String(320), default="", server_default="")
 
     @property
     def recipients(self) -> list[str]:

@@ -202,7 +202,9 @@ def test_the_hot_path_is_the_real_one_and_reads_each_thing_once(hot_path):
     assert [o.split(" via ")[1].split()[0] for o in outcomes[1:]] == ["token", "references", "subject"], outcomes
     lookups = [c for c in statements if "FROM outbound_mail" in c.statement and "message_id_header" in c.statement
                and c.statement.lstrip().upper().startswith("SELECT")]
-    assert len(lookups) == 1, [c.statement for c in lookups]  # In-Reply-To repeats the last id of References
+    # the reply quotes the Message-ID we sent its author: its HMAC names the participant, no lookup at all
+    # (gateway.outbound.message_ids); an unsigned id would be looked up once
+    assert len(lookups) <= 1, [c.statement for c in lookups]
     unbounded = [c.statement for c in statements
                  if re.search(r"FROM messages\b", c.statement) and "WHERE messages.ticket_id" in c.statement
                  and "LIMIT" not in c.statement.upper() and "count(" not in c.statement.lower()]
