@@ -69,19 +69,31 @@ def write_opening_scope(session: Session, ticket: Ticket, record: dict, group_id
     """Link a new ticket to the organisations, areas and groups routing chose (ticket flushed).
 
     ``group_ids``: the groups brought in, the default group included when
-    selection found none (it is not in the selection record then).
+    selection found none (it is not in the selection record then). The
+    ticket is new, so nothing is looked up in the scope tables: the rows are
+    gathered here and added at once (this runs for every request).
     """
     scope = scope_from_record(record)
-    for code, role in scope.areas:  # first: a group's areas then add nothing where a role says more
+    now = utcnow()
+    organisation_ids: dict[int, None] = {}
+    areas: dict[int, str] = {}  # area id -> role; the decision's (a move's role) before the groups' plain areas
+    for code, role in scope.areas:
         area = area_row(session, code)
         if area is not None:
-            link_area(session, ticket, area.id, role)
+            areas.setdefault(area.id, role)
     codes = scope.organisations
     for organisation in session.scalars(select(Organisation).where(Organisation.code.in_(codes))) if codes else []:
-        link_organisation(session, ticket, organisation.id)
+        organisation_ids.setdefault(organisation.id)
     groups = [session.get(Group, group_id) for group_id in dict.fromkeys([*scope.group_ids, *group_ids])]
-    for group in (g for g in groups if g is not None):
-        add_group_scope(session, ticket, group)
+    groups = [g for g in groups if g is not None]
+    for group in groups:
+        if group.organisation_id is not None:
+            organisation_ids.setdefault(group.organisation_id)
+        for area in group.areas:
+            areas.setdefault(area.id, "")
+    session.add_all([TicketGroup(ticket_id=ticket.id, group_id=g.id, active=True, added_at=now) for g in groups])
+    session.add_all([TicketOrganisation(ticket_id=ticket.id, organisation_id=i) for i in organisation_ids])
+    session.add_all([TicketArea(ticket_id=ticket.id, area_id=i, role=role) for i, role in areas.items()])
 
 
 def add_group_scope(session: Session, ticket: Ticket, group: Group) -> None:
