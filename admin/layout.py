@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template, request
+from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from admin.security import current_account
+from admin.ticket_view import visible_controls
+
+PARIS = ZoneInfo("Europe/Paris")
 
 # (label, path, roles). Paths rather than endpoints: the blueprints of other
 # areas (directory, mail flow, statistics, journal) may land in any order.
@@ -50,8 +55,26 @@ def navigation() -> list[MenuItem]:
             for label, path, roles in MENU if account.role in roles]
 
 
+def date_fr(value) -> str:
+    """A date as people read it here: "04/12/2026 à 09:30" (Paris time)."""
+    if value is None:
+        return ""
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
+def audit_detail(details: dict) -> Markup:
+    """An audit event's detail as "key : value" lines (values escaped, controls visible)."""
+    lines = []
+    for key, value in (details or {}).items():
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(item) for item in value)
+        lines.append(Markup("%s : %s") % (key, visible_controls(str(value)[:500])))
+    return Markup("<br>").join(lines)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_account=current_account, navigation=navigation)
+    app.jinja_env.filters.update(inert=visible_controls, date_fr=date_fr, audit_detail=audit_detail)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
 

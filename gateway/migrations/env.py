@@ -4,6 +4,7 @@ from alembic import context
 
 from gateway.storage.db import make_engine
 from gateway.models import Base
+from gateway.models.search import SEARCH_OBJECTS
 
 config = context.config
 
@@ -19,12 +20,18 @@ def run_migrations() -> None:
     engine.dispose()
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave the full-text search objects (raw DDL, see gateway/models/search.py) out of the comparison."""
+    return name not in SEARCH_OBJECTS
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -12,6 +12,7 @@ client threads the ticket as one conversation.
 
 from __future__ import annotations
 
+import re
 import secrets
 from email.utils import format_datetime
 
@@ -19,15 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from gateway import addresses
-
 from gateway.storage import attachment_store
 from gateway.config import Settings
+from gateway.outbound import message_ids
 from gateway.outbound.actions import agent_actions
 from gateway.outbound.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.outbound.templating import render_mail
+from gateway.understand.signatures import short_signature
 
 LOOP_HEADER = "X-Aplus-Loop"
+_MESSAGE_ID_LINE = re.compile(rb"^Message-ID: (<[^\r\n]+>)\r?$", re.MULTILINE)
 REFERENCES_KEPT = 8  # ids of earlier messages in References, after the ticket's root
 
 
@@ -103,6 +106,8 @@ def build_mail(
     reply: bool = False,
 ) -> bytes:
     subject = subject_for(ticket, reply=reply)
+    message_id = message_ids.for_recipient(settings, message_id, recipient.id)  # HMAC per recipient
+    references = [message_ids.for_recipient(settings, r, recipient.id) for r in references]
     text, html = render_mail(template, **common_context(settings, ticket, recipient, subject), **context)
     headers = [
         ("From", from_header(settings, author_label)),
@@ -132,11 +137,18 @@ def queue(session: Session, raw: bytes, *, message_id: str, ticket: Ticket, reci
         ticket_id=ticket.id,
         participant_id=recipient.id,
         recipient=recipient.email,
-        message_id_header=message_id,
+        message_id_header=written_message_id(raw) or message_id,
         raw=raw,
     )
     session.add(row)
     return row
+
+
+def written_message_id(raw: bytes) -> str | None:
+    """The Message-ID ``build_mail`` wrote (personal to the recipient), as bounces will quote it."""
+    head = raw.split(b"\n\n", 1)[0]
+    found = _MESSAGE_ID_LINE.search(head)
+    return found.group(1).decode("ascii", "replace") if found else None
 
 
 def stored_attachments(settings: Settings, message: Message) -> list[tuple[str, str, bytes]]:
@@ -167,6 +179,7 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
             context={
                 "author_label": author.label if author else settings.site_name,
                 "text": message.trimmed or message.text,
+                "signature": short_signature(message.signature or "", for_agent=recipient.is_agent),
                 "internal": internal,
                 "attachment_names": [name for name, _, _ in files],
             },
@@ -220,6 +233,7 @@ def announce_new_ticket(
                     "areas": areas,
                     "reasons": reasons_by_group.get(recipient.group_id or 0, []),
                     "text": request.trimmed or request.text,
+                    "signature": short_signature(request.signature or "", for_agent=True),
                     "attachment_names": [name for name, _, _ in files],
                 },
                 author_label=requester.label,

@@ -23,23 +23,31 @@ from gateway.outbound import fanout
 from gateway.storage import attachment_store
 from gateway.config import Settings
 from gateway.models import Attachment, InboundMail, Message, Participant, Ticket, audit, utcnow
+from gateway.authentication.verdict import Verdict
+from gateway.processing import forward_trust, holding
 from gateway.processing.automatic_mail import handle_automatic
 from gateway.processing.outcomes import Outcome, done, quarantine
 from gateway.processing.reply_actions import ReplyTools, act_on_reply, after_reply
 from gateway.processing.routing_step import Ahead, Routed, classify_ahead, route_request
 from gateway.processing.scope import write_opening_scope
-from gateway.processing.thread_match import Matched, Rejected, match_mail
+from gateway.processing.sender_check import request_is_forged, why_not_author
+from gateway.processing.thread_match import Matched, Rejected, Unverified, match_mail
 from gateway.understand.model import Address, Understood
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 SUBJECT_PREFIXES = re.compile(r"^\s*((re|tr|fwd?|fw|aw|wg|rv|réf|ref)\s*:\s*)+", re.IGNORECASE)
 
 
-def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None) -> Outcome:
+def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None,
+           *, verdict: Verdict | None = None, trusted: bool = False) -> Outcome:
     """Decide and apply what one inbound mail means. See the module docstring.
 
     ``ahead``: the routing classification made before the transaction
     (``classify_if_new_request``), used if the mail does open a ticket.
+    ``verdict``: the authentication of the From address, made before the
+    transaction too (None: not checked, the envelope sender decides).
+    ``trusted``: an administrator released this mail from review, so it is
+    processed as if its sender were authenticated.
     """
     if _is_duplicate(session, inbound, mail):
         return done("duplicate of a mail already processed")
@@ -48,17 +56,37 @@ def handle(session: Session, settings: Settings, inbound: InboundMail, mail: Und
         mail.defects.append("no From header: the envelope sender was used")
     if mail.automatic.kind != "human":
         return handle_automatic(session, settings, inbound, mail)
+    if verdict is not None and mail.sender is not None:
+        inbound.auth_verdict, inbound.claimed_sender = verdict.text, mail.sender.email[:320]
     match = match_mail(session, settings, inbound.recipients, mail)
     if isinstance(match, Rejected):
         audit(session, "mail.rejected", ticket_id=match.ticket.id if match.ticket else None, reason=match.reason)
         return quarantine(match.reason, "rejected reply", match.ticket)
+    if isinstance(match, Unverified):
+        if not trusted:
+            return holding.hold_reply(session, settings, inbound, match.ticket, match.participant,
+                                      unverified_reason(match), via=match.via)
+        match = Matched(match.ticket, match.participant, "public", match.via)
     if isinstance(match, Matched):
+        reason = None if trusted else why_not_author(verdict, match.participant.email, inbound.mail_from)
+        if reason is not None:
+            return holding.hold_reply(session, settings, inbound, match.ticket, match.participant, reason, via=match.via)
         return accept_reply(session, settings, inbound, mail, match)
     if any(addresses.is_postmaster(settings, r) for r in inbound.recipients) and not any(
         addresses.is_public_address(settings, r) for r in inbound.recipients
     ):
         return quarantine("Message adressé au postmaster : à lire par l'équipe.", "mail to postmaster")
-    return open_ticket(session, settings, inbound, mail, ahead)
+    if not trusted and request_is_forged(verdict):
+        return holding.hold_request(session, inbound, why_not_author(verdict, mail.sender.email, inbound.mail_from))
+    return open_ticket(session, settings, inbound, mail, ahead, verdict=verdict, trusted=trusted)
+
+
+def unverified_reason(match: Unverified) -> str:
+    """Why a mail linked to its ticket by a guessable clue waits (French, for the reviewer)."""
+    clue = "la seule mention [A+ #" + match.ticket.reference + "] dans l'objet" if match.via == "subject" else (
+        "des références de fil (In-Reply-To/References) que n'importe qui peut recopier")
+    return (f"Message de {match.participant.email} rattaché au dossier {match.ticket.reference} par {clue}, "
+            f"sans son adresse de réponse personnelle : vérifiez qu'il vient bien de cette personne avant de le libérer.")
 
 
 def classify_if_new_request(settings: Settings, mail: Understood) -> Ahead | None:
@@ -102,7 +130,7 @@ def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> b
 
 def open_ticket(
     session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None, *,
-    previous: Ticket | None = None,
+    previous: Ticket | None = None, verdict: Verdict | None = None, trusted: bool = False,
 ) -> Outcome:
     """A new request: ticket, participants, stored message, acknowledgement, agents.
 
@@ -115,7 +143,10 @@ def open_ticket(
             f"Trop de nouvelles demandes de {mail.sender.email} en une heure (limite {settings.sender_hourly_limit}).",
             "sender rate limit",
         )
-    requester, aidant, text, subject, note = who_and_what(mail)
+    embedded = mail.forwarded.sender if mail.forwarded is not None else None
+    names_requester = embedded is not None and forward_trust.forward_names_requester(
+        session, settings, mail.sender.email, verdict, inbound.mail_from, trusted=trusted)
+    requester, aidant, text, subject, note = who_and_what(mail, embedded_is_requester=names_requester)
     if aidant is not None and requester == aidant:
         aidant = None
     routed = _route(session, settings, mail, text, subject, ahead)
@@ -123,6 +154,8 @@ def open_ticket(
                     routing=routed.record_json(), previous_ticket_id=previous.id if previous else None)
     if mail.forwarded is not None and mail.forwarded.sender is None:
         ticket.note = "Transfert dont l'expéditeur d'origine est introuvable : le transmetteur est enregistré comme demandeur."
+    elif embedded is not None and not names_requester:
+        ticket.note = forward_trust.mentioned_note(embedded.name, embedded.email)
     requester_row = _add_participant(ticket, requester, role="requester")
     aidant_row = _add_participant(ticket, aidant, role="aidant") if aidant else None
     _add_agents(ticket, routed)
@@ -149,14 +182,21 @@ def open_ticket(
     return done(f"opened ticket {ticket.reference} ({sent} mails queued)", ticket)
 
 
-def who_and_what(mail: Understood) -> tuple[Address, Address | None, str, str, str]:
-    """(requester, aidant, request text, subject, aidant's note) — forwards change who is who."""
+def who_and_what(mail: Understood, *, embedded_is_requester: bool = True) -> tuple[Address, Address | None, str, str, str]:
+    """(requester, aidant, request text, subject, aidant's note) — forwards change who is who.
+
+    ``embedded_is_requester``: the forwarder is someone the directory trusts
+    (``forward_trust``), so the person inside the forward becomes the
+    requester; otherwise the forwarder stays the requester, with their own
+    subject line (the embedded one may be anything the sender typed).
+    """
     forwarded = mail.forwarded
-    if forwarded is not None and forwarded.sender is not None:
+    if forwarded is not None and forwarded.sender is not None and embedded_is_requester:
         return forwarded.sender, mail.sender, forwarded.text, forwarded.subject or mail.subject, mail.forwarder_note
     if forwarded is not None:
         body = "\n\n".join(part for part in (mail.forwarder_note, forwarded.text) if part.strip())
-        return mail.sender, None, body, forwarded.subject or mail.subject, ""
+        subject = forwarded.subject if forwarded.sender is None and forwarded.subject else mail.subject
+        return mail.sender, None, body, subject or mail.subject, ""
     return mail.sender, None, mail.trimmed or mail.text, mail.subject, ""
 
 
@@ -168,8 +208,8 @@ def _route(session: Session, settings: Settings, mail: Understood, text: str, su
 
 
 def aidant_signature(mail: Understood) -> str | None:
-    """Where an aidant's signature can be: their note above a forward, or what trimming cut."""
-    return "\n".join(part for part in (mail.forwarder_note, mail.elided) if part) or None
+    """Where an aidant's signature can be: their note above a forward, the identity block, or what trimming cut."""
+    return "\n".join(part for part in (mail.forwarder_note, mail.signature, mail.elided) if part) or None
 
 
 def _add_agents(ticket: Ticket, routed: Routed) -> None:
@@ -240,7 +280,7 @@ def _store_message(
         author=author, visibility=visibility, kind=kind,
         text=mail.text if kind == "message" else text, trimmed=text, elided=mail.elided, html=mail.html,
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
-        source="mail", inbound_id=inbound.id,
+        source="mail", inbound_id=inbound.id, signature=mail.signature if kind == "message" else "",
     )
     message.ticket = ticket  # not ticket.messages.append: that would load the ticket's whole history
     session.add(message)

@@ -1,11 +1,20 @@
 """Which ticket does an inbound mail belong to, and who is speaking?
 
 In order of trust: a personal reply address (HMAC token, the sender must be
-that participant), then In-Reply-To/References pointing at one of our own
-Message-IDs, then the subject tag ``[A+ #REF]`` — the last two only when the
-sender already takes part in the ticket. Failing all, the mail is a new
-request. A token whose sender is somebody else is *rejected*: the mail goes to
-quarantine and nothing is relayed.
+that participant), then In-Reply-To/References quoting a Message-ID we sent
+*to that participant* (HMAC per recipient, ``gateway.outbound.message_ids``):
+both prove the author received our mail, so they are ``Matched``.
+
+What anyone can guess or copy proves nothing: a References match on an
+unsigned or shared id (the root ``<ticket.REF@domain>`` is built from the
+public reference) or the subject tag ``[A+ #REF]`` alone gives ``Unverified``
+when the sender takes part in that ticket: the caller holds it for review
+rather than relay it (a genuine participant whose client dropped our headers
+is released by an administrator in one click; a forger reaches nobody).
+Opening a new ticket instead was rejected: it would acknowledge, at the
+address the mail claims, a ticket its real owner never asked for. Failing
+all, the mail is a new request. A token whose sender is somebody else is
+*rejected*: the mail goes to quarantine and nothing is relayed.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from sqlalchemy.orm import Session
 from gateway import addresses
 from gateway.config import Settings
 from gateway.models import Message, OutboundMail, Participant, Ticket
+from gateway.outbound.message_ids import recipient_of, shared_id
 from gateway.understand.model import Understood
 
 SUBJECT_TAG = re.compile(r"\[A\+\s*#([A-Z0-9]{4,12})\]", re.IGNORECASE)
@@ -36,6 +46,15 @@ class Matched:
 
 
 @dataclass
+class Unverified:
+    """The sender takes part in ``ticket``, but only guessable clues link the mail to it."""
+
+    ticket: Ticket
+    participant: Participant
+    via: str  # "references" or "subject"
+
+
+@dataclass
 class Rejected:
     reason: str  # French, shown in the admin's quarantine
     ticket: Ticket | None = None
@@ -46,7 +65,7 @@ class NoThread:
     pass
 
 
-ThreadMatch = Matched | Rejected | NoThread
+ThreadMatch = Matched | Unverified | Rejected | NoThread
 
 
 def match_thread(
@@ -57,16 +76,31 @@ def match_thread(
     if by_token is not None:
         return by_token
     if sender:
+        signed = _match_signed_reference(session, settings, message_ids, sender)
+        if signed is not None:
+            return signed
         for ticket in _tickets_by_message_ids(session, settings, message_ids):
             participant = _participant(ticket, sender)
             if participant is not None:
-                return Matched(ticket, participant, "public", "references")  # later ids are never looked up
+                return Unverified(ticket, participant, "references")  # later ids are never looked up
         ticket = _ticket_by_subject_tag(session, subject)
         if ticket is not None:
             participant = _participant(ticket, sender)
             if participant is not None:
-                return Matched(ticket, participant, "public", "subject")
+                return Unverified(ticket, participant, "subject")
     return NoThread()
+
+
+def _match_signed_reference(session: Session, settings: Settings, message_ids: list[str], sender: str) -> Matched | None:
+    """A Message-ID we wrote for the sender, newest first: as good as their reply address."""
+    for message_id in reversed([m for m in message_ids if m]):
+        participant_id = recipient_of(settings, message_id)
+        if participant_id is None:
+            continue
+        participant = session.get(Participant, participant_id)
+        if participant is not None and participant.email == sender.lower():
+            return Matched(participant.ticket, participant, "public", "references")
+    return None
 
 
 def match_mail(session: Session, settings: Settings, recipients: list[str], mail: Understood) -> ThreadMatch:
@@ -132,9 +166,9 @@ def _ticket_for_message_id(session: Session, settings: Settings, message_id: str
     ticket_id = session.scalars(
         select(OutboundMail.ticket_id).where(OutboundMail.message_id_header == message_id).limit(1)
     ).first()
-    if ticket_id is None:
+    if ticket_id is None:  # a message's own id, or a personal id whose HMAC is wrong (copied, edited)
         ticket_id = session.scalars(
-            select(Message.ticket_id).where(Message.our_message_id == message_id).limit(1)
+            select(Message.ticket_id).where(Message.our_message_id == (shared_id(message_id) or message_id)).limit(1)
         ).first()
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 

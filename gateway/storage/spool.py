@@ -28,6 +28,8 @@ class Lease:
     inbound_id: int
     attempts: int
     raw: bytes = field(default=b"", repr=False)
+    mail_from: str = ""  # the envelope, for authentication before the processing transaction
+    peer: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def claim_next(database: Database, *, lease_seconds: float, now: datetime | None
         update(InboundMail)
         .where(InboundMail.id.in_(claim(due, database).scalar_subquery()))
         .values(attempts=InboundMail.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_seconds))
-        .returning(InboundMail.id, InboundMail.attempts, InboundMail.raw)
+        .returning(InboundMail.id, InboundMail.attempts, InboundMail.raw, InboundMail.mail_from, InboundMail.peer)
     )
     with database.transaction() as connection:
         row = connection.execute(lease).first()
@@ -165,3 +167,14 @@ def requeue(database: Database, inbound_id: int) -> None:
         row.attempts = 0
         row.error = ""
         row.next_attempt_at = utcnow()
+
+
+def release(database: Database, lease: Lease) -> bool:
+    """Give a mail back untouched (its processor is stopping): due now, the attempt not counted."""
+    statement = (
+        update(InboundMail)
+        .where(InboundMail.id == lease.inbound_id, InboundMail.attempts == lease.attempts, InboundMail.state == "queued")
+        .values(attempts=InboundMail.attempts - 1, next_attempt_at=utcnow())
+    )
+    with database.transaction() as connection:
+        return connection.execute(statement).rowcount == 1

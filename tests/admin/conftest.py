@@ -72,3 +72,18 @@ def csrf_token(client, path: str) -> str:
     found = re.search(rb'name="csrf_token" value="([^"]+)"', page.data)
     assert found, f"no CSRF token on {path} ({page.status_code})"
     return found.group(1).decode()
+
+
+@pytest.fixture
+def marseille_and_paris(database, settings):
+    """Two tickets: a CAF case in the Bouches-du-Rhône (13) and a CAF case in Paris (75)."""
+    from tests.admin.builders import directory, open_ticket
+
+    directory(database, settings)
+    marseille = open_ticket(database, settings, "marie.durand@example.org", "RSA bloqué depuis mon déménagement",
+                            "Bonjour, mon RSA est bloqué à la CAF de Marseille (13001) depuis trois mois.",
+                            name="Marie Durand")
+    paris = open_ticket(database, settings, "paul.leroy@example.org", "Allocation logement suspendue",
+                        "Bonjour, mon APL est suspendue par la CAF de Paris (75011), je ne comprends pas pourquoi.",
+                        name="Paul Leroy")
+    return marseille, paris

@@ -107,13 +107,28 @@ def test_a_reply_without_token_threads_by_references(gateway):
     assert len(gateway.sink.to(AWA)) == 2
 
 
-def test_a_reply_by_subject_tag_from_a_participant(gateway):
+def test_a_reply_by_subject_tag_alone_waits_for_review_then_is_released(gateway):
+    """The tag [A+ #REF] is public: it links a mail to its ticket but never relays it by itself."""
+    from gateway.processing.review import release_held
+
     ticket = open_request(gateway)
+    before = len(gateway.sink.to(AWA))
     mail = request_mail(subject=f"Re: [A+ #{ticket.reference}] Mon RSA est bloqué", text="Autre précision.")
     gateway.send(mail)
     gateway.wait_settled()
-    assert len(gateway.tickets()) == 1
+    assert len(gateway.tickets()) == 1 and len(gateway.sink.to(AWA)) == before
+    held = gateway.inbound()[-1]
+    assert held.state == "review" and f"[A+ #{ticket.reference}]" in held.error and b"Autre pr" in held.raw
+    notice = gateway.sink.to(MARIE)[-1].message
+    assert "n'a été transmis à personne" in notice.get_body(("plain",)).get_content()
+
+    with gateway.database.begin() as session:
+        outcome = release_held(session, gateway.settings, held.id, actor="admin@aplus.example")
+    assert outcome.state == "done"
+    gateway.outbound_bell.ring()
+    gateway.wait_settled()
     assert "Autre précision." in gateway.sink.to(AWA)[-1].message.get_body(("plain",)).get_content()
+    assert gateway.inbound()[-1].state == "done"
 
 
 def test_an_internal_note_never_reaches_the_person(gateway):

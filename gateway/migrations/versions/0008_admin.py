@@ -5,13 +5,15 @@ Revises: 0007
 Create Date: 2026-12-04 01:00:00
 
 Issue 9 (the admin): accounts with their scopes, server-side sessions, login
-attempts (rate limits) and magic links.
+attempts (rate limits) and magic links; the full-text search of tickets
+(gateway/models/search.py: FTS5 on SQLite, French GIN indexes on PostgreSQL).
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 from gateway.models.base import UTCDateTime
+from gateway.models.search import search_backfill_ddl, search_ddl, search_drop_ddl
 
 
 revision = '0008'
@@ -85,9 +87,14 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_admin_sessions_token_hash'))
     )
     op.create_index(op.f('ix_admin_sessions_account_id'), 'admin_sessions', ['account_id'], unique=False)
+    dialect = op.get_bind().dialect.name
+    for statement in search_ddl(dialect) + search_backfill_ddl(dialect):
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    for statement in search_drop_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index(op.f('ix_admin_sessions_account_id'), table_name='admin_sessions')
     op.drop_table('admin_sessions')
     op.drop_index(op.f('ix_admin_magic_links_account_id'), table_name='admin_magic_links')
