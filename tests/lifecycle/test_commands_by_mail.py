@@ -148,11 +148,8 @@ def test_a_usager_writing_dossier_traite_is_just_a_message(post, opened):
 
 
 def test_the_aidant_may_close(post):
-    from dataclasses import replace
-
     from tests.lifecycle.test_reopen_and_usefulness import aidant_forward
 
-    post.settings = replace(post.settings, trusted_forwarder_domains="mairie-bapaume.example.fr")  # a France Services
     post.deliver(aidant_forward())
     mails = post.new()
     aidant = next(m for m in mails if m.recipient == "sophie.bernard@mairie-bapaume.example.fr")
