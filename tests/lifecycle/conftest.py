@@ -57,12 +57,17 @@ class Post:
         self.database, self.settings = database, settings
         self.seen = 0
 
-    def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str = "") -> int:
+    def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str | None = None) -> int:
+        """Spool a mail with the envelope a sending server would give it (From, To and Cc), then process."""
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes()
-        if not sender:  # as a real MTA would: the envelope sender is the author's address (see sender_check)
+        headers = email.message_from_bytes(raw, policy=email.policy.default)
+        if to is None:
+            to = [a.addr_spec for field in ("To", "Cc") for a in getattr(headers[field], "addresses", ())]
+            to = [a for a in to if a.endswith("@" + self.settings.domain)] or [self.settings.address]
+        if sender is None:  # as a real MTA would: the envelope sender is the author's address (see sender_check)
             sender = _from_address(raw)
-        spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to or [self.settings.address])
+        spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to)
         return drain(self.database, self.settings)
 
     def outbox(self) -> list[Sent]:
