@@ -158,6 +158,7 @@ def _routing_without_words(routing: str) -> str:
 def _empty_inbound(row: InboundMail) -> None:
     row.raw = b""
     row.mail_from = row.rcpt_tos = row.peer = row.error = ""
+    row.claimed_sender = row.auth_verdict = ""  # the From address authentication was about
     row.sha256 = ""
 
 

@@ -91,15 +91,21 @@ def match_thread(
     return NoThread()
 
 
-def _match_signed_reference(session: Session, settings: Settings, message_ids: list[str], sender: str) -> Matched | None:
+def _match_signed_reference(session: Session, settings: Settings, message_ids: list[str], sender: str) -> ThreadMatch | None:
     """A Message-ID we wrote for the sender, newest first: as good as their reply address."""
     for message_id in reversed([m for m in message_ids if m]):
         participant_id = recipient_of(settings, message_id)
         if participant_id is None:
             continue
         participant = session.get(Participant, participant_id)
-        if participant is not None and participant.email == sender.lower():
-            return Matched(participant.ticket, participant, "public", "references")
+        if participant is None or participant.email != sender.lower():
+            continue
+        if not participant.active:
+            return Rejected(
+                f"{participant.email} ne participe plus au dossier {participant.ticket.reference} : message non relayé.",
+                participant.ticket,
+            )
+        return Matched(participant.ticket, participant, "public", "references")
     return None
 
 

@@ -21,6 +21,13 @@ from gateway.storage import spool
 from tests.support.gateway import add_group, small_directory
 
 
+def _from_address(raw: bytes) -> str:
+    from email.utils import parseaddr
+
+    head = email.message_from_bytes(raw, policy=email.policy.compat32)
+    return parseaddr(str(head.get("From", "")))[1]
+
+
 @dataclass
 class Sent:
     recipient: str
@@ -54,6 +61,7 @@ class Post:
     def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str = "") -> int:
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes()
+        sender = sender or _from_address(raw)  # the envelope a mail client gives: authentication compares it with From
         spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to or [self.settings.address])
         return drain(self.database, self.settings)
 
