@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
 import pytest
@@ -90,6 +90,8 @@ class Post:
 
 @pytest.fixture
 def post(database, settings):
+    # the mairie's social worker of aidant_forward() is a trusted forwarder, as its deployment would set
+    settings = replace(settings, trusted_forwarder_domains="mairie-bapaume.example.fr")
     small_directory(database, settings)
     with database.begin() as session:
         add_group(session, "CAF 13 encadrement", "CAF", ["13"], [("Paul", "Chef", "paul.chef@caf13.example")])
