@@ -24,6 +24,10 @@ from sqlalchemy import Select, and_, column, exists, false, or_, select, table
 from gateway.models import Account, Ticket
 from admin import context, sessions
 
+#: Endpoints that never look an account up (and so never touch the database before their view): the probes
+#: of ``admin.health``, which must answer when the database is down.
+UNAUTHENTICATED_ENDPOINTS = ("health.healthz", "health.metrics")
+
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
     "script-src 'self'",
@@ -55,7 +59,7 @@ def init_app(app: Flask) -> None:
 def _load_account() -> None:
     g.account = None
     g.admin_session = None
-    if request.endpoint in (None, "static", "assets.dsfr", "assets.admin_static"):
+    if request.endpoint in (None, "static", "assets.dsfr", "assets.admin_static", *UNAUTHENTICATED_ENDPOINTS):
         return
     if not cookie.get("sid"):
         return  # a stranger: no unit of work opened (SQLite's write turn stays free)

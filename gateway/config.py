@@ -101,6 +101,7 @@ class Settings:
     smtp_max_session_seconds: float = 600.0  # a session is closed after this, whatever it sends
     smtp_max_commands: int = 1000  # times one command may come per session (NOOP, RSET, EHLO...: 20)
     smtp_data_memory_bytes: int = 128 * 1024 * 1024  # DATA buffered by all sessions together; over it 451
+    admin_metrics_public: bool = False  # /healthz and /metrics answer any address, not only loopback
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------

@@ -41,7 +41,7 @@ def spool_reprocess(ctx: click.Context, inbound_id: int) -> None:
     from gateway.processing import spool_actions
 
     with _acting(ctx) as session:
-        spool_actions.reprocess(session, inbound_id, actor=console_actor(), client=CONSOLE)
+        spool_actions.reprocess(session, inbound_id, actor=console_actor(), client_address=CONSOLE)
     click.echo(f"Message {inbound_id} remis en file : il sera traité de nouveau.")
 
 
@@ -54,7 +54,7 @@ def spool_release(ctx: click.Context, inbound_id: int) -> None:
 
     with _acting(ctx) as session:
         ticket = spool_actions.release_as_ticket(session, ctx.obj["settings"], inbound_id, actor=console_actor(),
-                                                 client=CONSOLE)
+                                                 client_address=CONSOLE)
         reference = ticket.reference
     click.echo(f"Message {inbound_id} libéré : dossier {reference} ouvert.")
 
@@ -68,7 +68,7 @@ def spool_discard(ctx: click.Context, inbound_id: int, reason: str) -> None:
     from gateway.processing import spool_actions
 
     with _acting(ctx) as session:
-        spool_actions.discard(session, inbound_id, actor=console_actor(), reason=reason, client=CONSOLE)
+        spool_actions.discard(session, inbound_id, actor=console_actor(), reason=reason, client_address=CONSOLE)
     click.echo(f"Message {inbound_id} écarté. La raison est gardée au journal.")
 
 
@@ -85,7 +85,7 @@ def outbox_retry(ctx: click.Context, outbound_id: int) -> None:
     from gateway.outbound.retry import retry_now
 
     with _acting(ctx) as session:
-        row = retry_now(session, outbound_id, actor=console_actor(), client=CONSOLE)
+        row = retry_now(session, outbound_id, actor=console_actor(), client_address=CONSOLE)
         recipient = row.recipient
     click.echo(f"Message sortant {outbound_id} pour {recipient} remis en file : il part au prochain passage.")
 

@@ -23,7 +23,7 @@ class RetryError(Exception):
     """The mail cannot be retried now; the message is French and says why."""
 
 
-def retry_now(session: Session, outbound_id: int, *, actor: str, client: str = "") -> OutboundMail:
+def retry_now(session: Session, outbound_id: int, *, actor: str, client_address: str = "") -> OutboundMail:
     """Make a deferred or failed outbound mail due now; audited."""
     row = session.get(OutboundMail, outbound_id, with_for_update=True)
     if row is None:
@@ -35,8 +35,8 @@ def retry_now(session: Session, outbound_id: int, *, actor: str, client: str = "
     previous = row.state
     row.state = "queued"
     row.next_attempt_at = utcnow()
-    audit(session, "outbox.retry", ticket_id=row.ticket_id, actor=actor, outbound=row.id, client=client,
-          previous_state=previous, last_error=row.last_error, recipient=row.recipient)
+    audit(session, "outbox.retry", ticket_id=row.ticket_id, actor=actor, outbound=row.id,
+          client_address=client_address, previous_state=previous, last_error=row.last_error, recipient=row.recipient)
     return row
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
+from gateway.models.search import FTS_TABLE
 from gateway.models import (Attachment, AuditEvent, InboundMail, Message, OutboundMail, Participant, Ticket, audit,
                             utcnow)
 from gateway.storage import attachment_store
@@ -158,8 +159,8 @@ def _routing_without_words(routing: str) -> str:
 def _empty_inbound(row: InboundMail) -> None:
     row.raw = b""
     row.mail_from = row.rcpt_tos = row.peer = row.error = ""
-    row.claimed_sender = row.auth_verdict = ""  # the From address authentication was about
     row.sha256 = ""
+    row.claimed_sender = row.auth_verdict = ""  # the verdict names the sender's address and domain
 
 
 def _empty_outbound(row: OutboundMail) -> None:
@@ -229,6 +230,8 @@ def compact(database: Database) -> None:
             try:
                 cursor = raw.driver_connection.cursor()
                 cursor.execute("PRAGMA secure_delete=ON")
+                # FTS5 keeps deleted tokens in its segments until they are merged: merge them all first
+                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
                 cursor.execute("VACUUM")
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 cursor.close()

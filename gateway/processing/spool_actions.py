@@ -41,7 +41,7 @@ class SpoolActionError(Exception):
     """A person's action cannot be done; the message is French and says why."""
 
 
-def reprocess(session: Session, inbound_id: int, *, actor: str, client: str = "") -> InboundMail:
+def reprocess(session: Session, inbound_id: int, *, actor: str, client_address: str = "") -> InboundMail:
     """Put the mail back in the queue, due now, with a fresh count of attempts.
 
     For a quarantined mail after a fix (directory, settings, code), or a
@@ -59,12 +59,14 @@ def reprocess(session: Session, inbound_id: int, *, actor: str, client: str = ""
     inbound.attempts = 0
     inbound.next_attempt_at = utcnow()
     inbound.processed_at = None
-    audit(session, "spool.reprocess", ticket_id=inbound.ticket_id, actor=actor, inbound=inbound.id, client=client,
-          previous_state=previous, previous_reason=reason)
+    audit(session, "spool.reprocess", ticket_id=inbound.ticket_id, actor=actor, inbound=inbound.id,
+          client_address=client_address, previous_state=previous, previous_reason=reason)
     return inbound
 
 
-def release_as_ticket(session: Session, settings: Settings, inbound_id: int, *, actor: str, client: str = "") -> Ticket:
+def release_as_ticket(
+    session: Session, settings: Settings, inbound_id: int, *, actor: str, client_address: str = "",
+) -> Ticket:
     """Open a new ticket from a quarantined mail, as if it were a new request.
 
     What quarantined it (a bulk-mail verdict, a reply nobody could attribute,
@@ -92,12 +94,14 @@ def release_as_ticket(session: Session, settings: Settings, inbound_id: int, *, 
     inbound.ticket_id = ticket.id
     inbound.outcome = f"released as ticket {ticket.reference} by {actor}"[:200]
     inbound.processed_at = utcnow()
-    audit(session, "spool.release", ticket_id=ticket.id, actor=actor, inbound=inbound.id, client=client,
-          previous_reason=previous_reason, reference=ticket.reference)
+    audit(session, "spool.release", ticket_id=ticket.id, actor=actor, inbound=inbound.id,
+          client_address=client_address, previous_reason=previous_reason, reference=ticket.reference)
     return ticket
 
 
-def discard(session: Session, inbound_id: int, *, actor: str, reason: str, client: str = "") -> InboundMail:
+def discard(
+    session: Session, inbound_id: int, *, actor: str, reason: str, client_address: str = "",
+) -> InboundMail:
     """Decide not to process a mail; the reason goes to the audit log, the raw bytes stay."""
     reason = " ".join(reason.split())
     if not reason:
@@ -112,8 +116,8 @@ def discard(session: Session, inbound_id: int, *, actor: str, reason: str, clien
     inbound.state = DISCARDED
     inbound.outcome = f"discarded by {actor}"[:200]
     inbound.processed_at = utcnow()
-    audit(session, "spool.discard", ticket_id=inbound.ticket_id, actor=actor, inbound=inbound.id, client=client,
-          reason=reason[:2000], previous_state=previous, previous_reason=previous_reason)
+    audit(session, "spool.discard", ticket_id=inbound.ticket_id, actor=actor, inbound=inbound.id,
+          client_address=client_address, reason=reason[:2000], previous_state=previous, previous_reason=previous_reason)
     return inbound
 
 

@@ -82,7 +82,7 @@ def match_thread(
         for ticket in _tickets_by_message_ids(session, settings, message_ids):
             participant = _participant(ticket, sender)
             if participant is not None:
-                return Unverified(ticket, participant, "references")
+                return Unverified(ticket, participant, "references")  # later ids are never looked up
         ticket = _ticket_by_subject_tag(session, subject)
         if ticket is not None:
             participant = _participant(ticket, sender)
@@ -91,21 +91,22 @@ def match_thread(
     return NoThread()
 
 
-def _match_signed_reference(session: Session, settings: Settings, message_ids: list[str], sender: str) -> ThreadMatch | None:
+def _match_signed_reference(
+    session: Session, settings: Settings, message_ids: list[str], sender: str
+) -> Matched | Rejected | None:
     """A Message-ID we wrote for the sender, newest first: as good as their reply address."""
     for message_id in reversed([m for m in message_ids if m]):
         participant_id = recipient_of(settings, message_id)
         if participant_id is None:
             continue
         participant = session.get(Participant, participant_id)
-        if participant is None or participant.email != sender.lower():
-            continue
-        if not participant.active:
-            return Rejected(
-                f"{participant.email} ne participe plus au dossier {participant.ticket.reference} : message non relayé.",
-                participant.ticket,
-            )
-        return Matched(participant.ticket, participant, "public", "references")
+        if participant is not None and participant.email == sender.lower():
+            if not participant.active:  # one who left the ticket no longer speaks in it, whatever the clue
+                return Rejected(
+                    f"{participant.email} ne participe plus au dossier {participant.ticket.reference} : message non relayé.",
+                    participant.ticket,
+                )
+            return Matched(participant.ticket, participant, "public", "references")
     return None
 
 

@@ -78,3 +78,7 @@ ROUTES: list[Route] = [
 
 #: Rules that are not pages of the admin (static files), checked elsewhere.
 UNCHECKED_RULES = {"/static/dsfr/<path:filename>", "/static/admin/<path:filename>"}
+
+from tests.admin.matrix_flow import FLOW_ROUTES  # noqa: E402  (the other areas' rows, before the logout)
+
+ROUTES[-1:-1] = FLOW_ROUTES

@@ -20,7 +20,7 @@ def test_release_then_the_journal_names_the_console(directory, quarantined, tmp_
         reference = session.scalars(select(Ticket.reference)).one()
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "spool.release")).one()
     assert f"dossier {reference} ouvert" in result.stdout.decode()
-    assert event.actor.startswith("console") and event.details["client"] == "console"
+    assert event.actor.startswith("console") and event.details["client_address"] == "console"
 
 
 def test_a_refused_action_is_one_french_sentence_and_status_1(directory, quarantined, tmp_path):

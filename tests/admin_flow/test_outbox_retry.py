@@ -36,14 +36,14 @@ def test_a_failed_mail_is_sent_again_after_retry_now(database, relay, sink):
     deliver_due(database, settings, transport)
     with database.begin() as session:
         assert session.get_one(OutboundMail, outbound_id).state == "failed"
-        retry_now(session, outbound_id, actor="admin@aplus.example", client="192.0.2.7")
+        retry_now(session, outbound_id, actor="admin@aplus.example", client_address="192.0.2.7")
     sink.handler.refuse_with = None
     report = deliver_due(database, settings, transport)
     assert report.sent == [outbound_id] and [r.rcpt_tos for r in sink.received] == [["awa.diallo@caf13.example"]]
     with database.begin() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retry")).one()
         assert event.details["previous_state"] == "failed" and "550" in event.details["last_error"]
-        assert (event.actor, event.details["client"]) == ("admin@aplus.example", "192.0.2.7")
+        assert (event.actor, event.details["client_address"]) == ("admin@aplus.example", "192.0.2.7")
 
 
 def test_a_deferred_mail_becomes_due_at_once(database, relay, sink):

@@ -21,7 +21,7 @@ def events(database, action: str) -> list[AuditEvent]:
 def test_release_opens_a_ticket_with_its_mail_and_audits_who_did_it(directory, settings, quarantined):
     with directory.begin() as session:
         ticket = spool_actions.release_as_ticket(session, settings, quarantined, actor="admin@aplus.example",
-                                                 client="192.0.2.7")
+                                                 client_address="192.0.2.7")
         reference = ticket.reference
     with directory.begin() as session:
         row = session.get_one(InboundMail, quarantined)
@@ -31,7 +31,7 @@ def test_release_opens_a_ticket_with_its_mail_and_audits_who_did_it(directory, s
         acknowledgement = session.scalars(select(OutboundMail).where(OutboundMail.recipient == "lettre@newsletter.example"))
         assert acknowledgement.first() is not None  # the same fan-out as any new request
     [event] = events(directory, "spool.release")
-    assert (event.actor, event.details["client"], event.details["inbound"]) == ("admin@aplus.example", "192.0.2.7", quarantined)
+    assert (event.actor, event.details["client_address"], event.details["inbound"]) == ("admin@aplus.example", "192.0.2.7", quarantined)
     assert "masse" in event.details["previous_reason"] and event.ticket_id == ticket.id
 
 
@@ -77,13 +77,13 @@ def test_release_of_a_mail_without_any_sender_says_why_and_changes_nothing(direc
 def test_discard_keeps_the_raw_mail_and_the_reason_in_the_journal(directory, settings, quarantined):
     with directory.begin() as session:
         spool_actions.discard(session, quarantined, actor="admin@aplus.example", reason="  Lettre d'information\n sans objet ",
-                              client="192.0.2.7")
+                              client_address="192.0.2.7")
     with directory.begin() as session:
         row = session.get_one(InboundMail, quarantined)
         assert row.state == "discarded" and b"List-Unsubscribe" in row.raw and row.size == len(row.raw)
     [event] = events(directory, "spool.discard")
     assert event.details["reason"] == "Lettre d'information sans objet"
-    assert event.details["previous_state"] == "quarantined" and event.details["client"] == "192.0.2.7"
+    assert event.details["previous_state"] == "quarantined" and event.details["client_address"] == "192.0.2.7"
     drain(directory, settings)  # the processor leaves a discarded mail alone
     with directory.begin() as session:
         assert session.get_one(InboundMail, quarantined).state == "discarded"
@@ -101,7 +101,7 @@ def test_reprocess_runs_the_mail_through_the_processor_again(directory, settings
     with directory.begin() as session:
         spool_actions.discard(session, quarantined, actor="admin", reason="erreur")
     with directory.begin() as session:
-        spool_actions.reprocess(session, quarantined, actor="admin", client="192.0.2.7")
+        spool_actions.reprocess(session, quarantined, actor="admin", client_address="192.0.2.7")
         row = session.get_one(InboundMail, quarantined)
         assert (row.state, row.attempts) == ("queued", 0)
     assert drain(directory, settings) == 1

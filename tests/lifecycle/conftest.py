@@ -21,13 +21,6 @@ from gateway.storage import spool
 from tests.support.gateway import add_group, small_directory
 
 
-def _from_address(raw: bytes) -> str:
-    from email.utils import parseaddr
-
-    head = email.message_from_bytes(raw, policy=email.policy.compat32)
-    return parseaddr(str(head.get("From", "")))[1]
-
-
 @dataclass
 class Sent:
     recipient: str
@@ -51,6 +44,12 @@ class Sent:
         return str(self.mail["Reply-To"])
 
 
+def _from_address(raw: bytes) -> str:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    addresses = parsed["From"].addresses if parsed["From"] is not None else ()
+    return addresses[0].addr_spec if addresses else ""
+
+
 class Post:
     """Deliver mail into the gateway and read what it queued."""
 
@@ -61,7 +60,8 @@ class Post:
     def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str = "") -> int:
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes()
-        sender = sender or _from_address(raw)  # the envelope a mail client gives: authentication compares it with From
+        if not sender:  # as a real MTA would: the envelope sender is the author's address (see sender_check)
+            sender = _from_address(raw)
         spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to or [self.settings.address])
         return drain(self.database, self.settings)
 
@@ -90,11 +90,10 @@ class Post:
 
 @pytest.fixture
 def post(database, settings):
-    # the mairie's social worker of aidant_forward() is a trusted forwarder, as its deployment would set
-    settings = replace(settings, trusted_forwarder_domains="mairie-bapaume.example.fr")
     small_directory(database, settings)
     with database.begin() as session:
         add_group(session, "CAF 13 encadrement", "CAF", ["13"], [("Paul", "Chef", "paul.chef@caf13.example")])
         add_group(session, "CPAM 75", "CPAM", ["75"], [("Léa", "Petit", "lea.petit@cpam75.example")],
                   mailbox="bal@cpam75.example")
-    return Post(database, settings)
+    # the France Services office whose staff forward cases: a known forwarder, so its forwards name the person
+    return Post(database, replace(settings, trusted_forwarder_domains="mairie-bapaume.example.fr"))
