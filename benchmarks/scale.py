@@ -11,9 +11,10 @@ relayed to four people) and analysed. Filled databases are kept in
 ``--folder`` (``--keep`` keeps the PostgreSQL schemas) and reused by the next
 invocation, so a rerun measures without refilling.
 
-Then, in rounds that visit every size in turn (so that the machine's drift,
-a third within minutes here, falls on all sizes alike), ``--mails`` mails of
-each kind go through the real processor, one at a time: spool (``enqueue``),
+Then, in rounds, ``--mails`` mails of each kind and size go through the real
+processor, one at a time, the sizes interleaved mail by mail (so that the
+machine's drift, a third within minutes here, falls on all sizes alike):
+spool (``enqueue``),
 ``process_next`` (understand, thread, route, store, fan-out to the outbox)
 and delivery of what it queued to a transport that keeps nothing. Kinds:
 
@@ -165,21 +166,27 @@ def one_mail(database: Database, settings, raw: bytes, rcpt: str, transport) -> 
     return (time.perf_counter() - started) * 1000
 
 
-def measure(database: Database, settings, mails: int, rng: random.Random, counter: list[int]) -> dict[str, float]:
+def measure(databases: dict, mails: int, rng: random.Random, counter: list[int]) -> dict[int, dict[str, float]]:
+    """Median ms per kind and size; sizes and kinds interleaved mail by mail, so drift falls on all alike."""
     transport = NullTransport()
-    targets = history_targets(database, settings, 2 * mails, rng)
-    times: dict[str, list[float]] = {"request": [], "token": [], "references": []}
-    for index in range(mails):  # the kinds interleaved, mail by mail
-        counter[0] += 1
-        times["request"].append(one_mail(database, settings, request_mail(counter[0]), settings.address, transport))
-        target = targets[index]
-        times["token"].append(one_mail(database, settings, reply_mail(target["requester"], target["token_address"],
-                                                                      number=counter[0]), target["token_address"], transport))
-        target = targets[mails + index]
-        times["references"].append(one_mail(database, settings, reply_mail(
-            target["agent"], settings.address, in_reply_to=target["in_reply_to"], references=target["references"],
-            number=counter[0]), settings.address, transport))
-    return {kind: statistics.median(values) for kind, values in times.items()}
+    targets = {size: history_targets(database, settings, 2 * mails, rng)
+               for size, (database, settings) in databases.items()}
+    times = {size: {"request": [], "token": [], "references": []} for size in databases}
+    for index in range(mails):
+        order = list(databases) if index % 2 else list(reversed(databases))
+        for size in order:
+            database, settings = databases[size]
+            counter[0] += 1
+            times[size]["request"].append(one_mail(database, settings, request_mail(counter[0]), settings.address,
+                                                   transport))
+            target = targets[size][index]
+            times[size]["token"].append(one_mail(database, settings, reply_mail(
+                target["requester"], target["token_address"], number=counter[0]), target["token_address"], transport))
+            target = targets[size][mails + index]
+            times[size]["references"].append(one_mail(database, settings, reply_mail(
+                target["agent"], settings.address, in_reply_to=target["in_reply_to"], references=target["references"],
+                number=counter[0]), settings.address, transport))
+    return {size: {kind: statistics.median(values) for kind, values in kinds.items()} for size, kinds in times.items()}
 
 
 def database_bytes(database: Database) -> int:
@@ -255,10 +262,7 @@ def main() -> None:
     counter = [0]
     results: list[dict[int, dict[str, float]]] = []
     for round_number in range(1, args.rounds + 1):
-        row = {}
-        for size in (sizes if round_number % 2 else list(reversed(sizes))):
-            database, settings = databases[size]
-            row[size] = measure(database, settings, args.mails, rng, counter)
+        row = measure(databases, args.mails, rng, counter)
         results.append(row)
         print(f"round {round_number}: " + "; ".join(
             f"{size}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in row[size].items()) for size in sizes), flush=True)

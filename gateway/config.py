@@ -86,8 +86,6 @@ class Settings:
     raw_mail_retention_days: int = 30  # raw bytes of processed inbound and delivered outbound mail kept this long
     tick_interval: float = 300.0  # seconds between two scheduler passes inside ``aplus run``
     digest_weekday: int = 0  # day of the weekly digest of open cases (0 = Monday)
-    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
-    statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     trusted_forwarder_domains: str = ""  # comma-separated: France Services/MSAP domains whose forwards name the requester
     trusted_forwarder_addresses: str = ""  # comma-separated addresses of MSAP/France Services staff (agents are known anyway)
     trusted_authserv_id: str = ""  # authserv-id of the MTA whose Authentication-Results header we trust; empty: check ourselves
@@ -95,6 +93,14 @@ class Settings:
     dns_timeout: float = 3.0  # seconds per authentication lookup before "no verdict"
     dkim_sign: bool = True  # sign outbound mail with DKIM at delivery
     dkim_selector: str = "aplus"  # DKIM selector; the key lives in <data folder>/dkim/<selector>.key
+    understand_isolated: bool = True  # read each mail in a child process the processor can kill
+    understand_timeout_seconds: float = 15.0  # budget of one reading; over it the attempt fails
+    understand_memory_mb: int = 1024  # memory ceiling of the reading child, above what it starts with
+    smtp_max_connections: int = 300  # open SMTP/LMTP connections at once; more get 421
+    smtp_max_connections_per_client: int = 20  # per client address (Postfix in front: its concurrency)
+    smtp_max_session_seconds: float = 600.0  # a session is closed after this, whatever it sends
+    smtp_max_commands: int = 1000  # times one command may come per session (NOOP, RSET, EHLO...: 20)
+    smtp_data_memory_bytes: int = 128 * 1024 * 1024  # DATA buffered by all sessions together; over it 451
     admin_metrics_public: bool = False  # /healthz and /metrics answer any address, not only loopback
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -9,6 +9,7 @@ renamed or removed.
 from __future__ import annotations
 
 from .understand import read_mail
+from .understand.hops import received_hops
 from .understand.model import Address, Understood
 
 
@@ -22,7 +23,7 @@ def explain_mail(
 ) -> dict:
     """The explain dict of one raw mail (reads it, changes nothing)."""
     understood = read_mail(raw, own_domain=own_domain)
-    return explain_understood(understood, file=file, routing=routing, thread=thread)
+    return explain_understood(understood, file=file, routing=routing, thread=thread, received=received_hops(raw))
 
 
 def explain_understood(
@@ -31,8 +32,13 @@ def explain_understood(
     file: str,
     routing: dict | None = None,
     thread: dict | None = None,
+    received: list[dict] | None = None,
 ) -> dict:
-    """The explain dict of a mail already read (the processor has one at hand)."""
+    """The explain dict of a mail already read (the processor has one at hand).
+
+    ``received``: the relays the mail went through (``understand.hops``),
+    when the caller has the raw bytes.
+    """
     requester, aidant = requester_and_aidant(understood)
     return {
         "file": file,
@@ -42,6 +48,7 @@ def explain_understood(
         "aidant": aidant.to_dict() if aidant else None,
         "subject": understood.subject,
         "text": understood.trimmed,
+        "signature": understood.signature,
         "elided": understood.elided,
         "attachments": [attachment.to_dict() for attachment in understood.attachments],
         "forwarded": understood.forwarded.to_dict() if understood.forwarded else None,
@@ -50,6 +57,7 @@ def explain_understood(
         "routing": routing if routing is not None else _empty_routing(),
         "thread": thread,
         "defects": list(understood.defects),
+        "received": list(received or []),
     }
 
 

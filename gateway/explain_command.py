@@ -13,6 +13,7 @@ from gateway.config import Settings
 from gateway.storage.db import Database
 from gateway.explain import explain_understood
 from gateway.understand import read_mail
+from gateway.understand.hops import received_hops
 
 
 def mail_files(paths: tuple[Path, ...]) -> Iterator[Path]:
@@ -29,7 +30,8 @@ def explain_path(paths: tuple[Path, ...], settings: Settings, database: Database
         understood = read_mail(raw, own_domain=settings.domain)
         routing = routing_of(understood) if understood.automatic.kind == "human" else None
         thread = thread_of(understood, settings, database) if database is not None else None
-        result = explain_understood(understood, file=str(path), routing=routing, thread=thread)
+        result = explain_understood(understood, file=str(path), routing=routing, thread=thread,
+                                    received=received_hops(raw))
         if thread and thread.get("ticket") and result.get("kind") in ("request", "forward"):
             result["kind"] = "reply"
         yield result
@@ -86,7 +88,30 @@ def format_human(result: dict) -> str:
         lines.append(f"Territoire : {area['code']} — {words}")
     if result.get("thread") and result["thread"].get("ticket"):
         lines.append(f"Dossier : {result['thread']['ticket']}")
+    if result.get("received"):
+        lines.append(relays_line(result["received"]))
     if result.get("defects"):
         lines.append("Anomalies : " + "; ".join(result["defects"]))
-    lines += ["--- Texte retenu ---", result.get("text", ""), ""]
+    lines += ["--- Texte retenu ---", result.get("text", "")]
+    if result.get("signature"):
+        lines += ["--- Signature ---", result["signature"]]
+    lines.append("")
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
+
+
+def relays_line(hops: list[dict]) -> str:
+    """"Relais : 3, le plus long 2 h 02 (mx.a -> mx.b)", for the person at the terminal."""
+    slowest = max(hops, key=lambda hop: hop.get("delay") or 0)
+    line = f"Relais : {len(hops)}"
+    if slowest.get("delay"):
+        line += f", le plus long {_duration(slowest['delay'])} ({slowest.get('from', '')} -> {slowest.get('by', '')})"
+    return line

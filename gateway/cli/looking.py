@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.app import _database, main
+from gateway.cli.app import UserError, _database, existing_database, main, read_only_database
 from gateway.storage import spool
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Une ligne JSON par message.")
 @click.option("--no-db", is_flag=True, help="Ne pas consulter la base (fil de discussion inconnu).")
 @click.pass_context
@@ -20,7 +20,10 @@ def explain(ctx: click.Context, files: tuple[Path, ...], as_json: bool, no_db: b
     from gateway.explain_command import explain_path
 
     settings = ctx.obj["settings"]
-    database = None if no_db else _database(ctx)
+    missing = [str(path) for path in files if not path.exists()]
+    if missing:
+        raise UserError("fichier introuvable : " + ", ".join(missing) + ".")
+    database = None if no_db else read_only_database(ctx)
     for result in explain_path(files, settings, database):
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
@@ -33,6 +36,24 @@ def explain(ctx: click.Context, files: tuple[Path, ...], as_json: bool, no_db: b
 @main.group()
 def demo() -> None:
     """Démonstration."""
+
+
+@demo.command("load")
+@click.pass_context
+def demo_load(ctx: click.Context) -> None:
+    """Charge l'annuaire de démonstration (groupes et agents fictifs) dans une base vide."""
+    from gateway.storage.db import upgrade
+    from routing.reference_data import load_demo_directory
+
+    settings = ctx.obj["settings"]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    with _database(ctx).begin() as session:
+        report = load_demo_directory(session, default_group=settings.default_group)
+    if report is None:
+        click.echo("L'annuaire contient déjà des groupes ou des agents : rien n'a été chargé.")
+        return
+    click.echo(f"Annuaire de démonstration chargé : {report.groups.created} groupe(s), {report.agents.created} agent(s).")
 
 
 @demo.command("send")
@@ -71,11 +92,30 @@ def quarantine_list(ctx: click.Context) -> None:
 
     from gateway.models import InboundMail
 
-    with _database(ctx).begin() as session:
+    with existing_database(ctx).begin() as session:
         rows = session.scalars(select(InboundMail).where(InboundMail.state == "quarantined").order_by(InboundMail.id)).all()
         for row in rows:
             click.echo(f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.mail_from}\t{row.error}")
         click.echo(f"{len(rows)} message(s) en quarantaine.")
+
+
+@quarantine.command("show")
+@click.argument("inbound_id", type=int)
+@click.pass_context
+def quarantine_show(ctx: click.Context, inbound_id: int) -> None:
+    """Montre un message mis en quarantaine : la raison, les relais traversés, les anomalies du format."""
+    from gateway.explain import explain_mail
+    from gateway.explain_command import format_human
+    from gateway.models import InboundMail
+
+    settings = ctx.obj["settings"]
+    with existing_database(ctx).begin() as session:
+        row = session.get(InboundMail, inbound_id)
+        if row is None:
+            raise UserError(f"aucun message n° {inbound_id} dans la file d'entrée.")
+        raw, state, reason = bytes(row.raw), row.state, row.error
+    click.echo(f"Message {inbound_id} — état : {state} — raison : {reason or '(aucune)'}")
+    click.echo(format_human(explain_mail(raw, file=f"message {inbound_id}", own_domain=settings.domain)))
 
 
 @quarantine.command("requeue")

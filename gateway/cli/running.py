@@ -21,10 +21,12 @@ def run(ctx: click.Context) -> None:
     prepare(settings, database)
     from gateway.doorbell import Doorbell
     from gateway.inbound.smtp import GatewayController
+    from gateway.scheduler import add_scheduler
     from gateway.workers import gateway_workers
 
     inbound, outbound = Doorbell(), Doorbell()
     workers = gateway_workers(settings, inbound, outbound)
+    add_scheduler(workers, settings, inbound, outbound)  # late cases, digests, retention (gateway/scheduler.py)
     workers.start()  # they load the routing tables while the receiver starts
     controller = GatewayController(database, settings, doorbell=inbound)
     controller.start()
@@ -91,17 +93,29 @@ def _wait_for_signal(stop: threading.Event, every_second=None) -> None:
 @main.command()
 @click.option("--lmtp", is_flag=True, help="Parler LMTP (derrière Postfix).")
 @click.option("--port", type=int, default=None)
+@click.option("--socket", "socket_path", type=click.Path(dir_okay=False), default=None,
+              help="Écouter sur ce socket UNIX au lieu d'un port TCP (LMTP pour un Postfix local).")
 @click.pass_context
-def smtpd(ctx: click.Context, lmtp: bool, port: int | None) -> None:
+def smtpd(ctx: click.Context, lmtp: bool, port: int | None, socket_path: str | None) -> None:
     """Lance seulement le serveur SMTP/LMTP de réception."""
     from dataclasses import replace
 
-    from gateway.inbound.smtp import GatewayController
+    from gateway.inbound.smtp import GatewayController, GatewaySocketController
 
     settings = replace(ctx.obj["settings"], lmtp=lmtp or ctx.obj["settings"].lmtp)
-    controller = GatewayController(_database(ctx), settings, port=port)
-    controller.start()
-    click.echo(f"Réception {'LMTP' if settings.lmtp else 'SMTP'} sur {controller.hostname}:{controller.port}")
+    if socket_path:
+        controller = GatewaySocketController(_database(ctx), settings, socket_path)
+        where = socket_path
+    else:
+        controller = GatewayController(_database(ctx), settings, port=port)
+        where = None
+    try:
+        controller.start()
+    except OSError as error:
+        raise click.ClickException(f"Impossible d'écouter sur {socket_path or port or settings.smtp_port} : "
+                                   f"{error.strerror or error}.") from None
+    where = where or f"{controller.hostname}:{controller.port}"
+    click.echo(f"Réception {'LMTP' if settings.lmtp else 'SMTP'} sur {where}")
     stop = threading.Event()
     _wait_for_signal(stop)
     controller.stop()

@@ -70,6 +70,8 @@ class PollReport:
     stored: int = 0  # new spool rows
     acknowledged: int = 0  # moved (or flagged) on the server
     left: list[int] = field(default_factory=list)  # UIDs left on the server (too big, incomplete)
+    last_uid: int = 0  # the highest UID looked at
+    leased: bool = False  # False: another poller holds the mailbox, nothing was done
 
 
 class MailboxPoller:
@@ -131,6 +133,7 @@ class MailboxPoller:
         if not imap_state.take_lease(self.database, self.box, self.owner, self.config.lease_seconds):
             log.info("mailbox %s is polled by another process; waiting", self.config.key)
             return report
+        report.leased = True
         uidvalidity = int(client.select_folder(self.config.folder)[b"UIDVALIDITY"])
         last_uid, changed = imap_state.observe_uidvalidity(self.database, self.box, uidvalidity)
         if changed:
@@ -141,6 +144,7 @@ class MailboxPoller:
         report.acknowledged += self._acknowledge(client, uidvalidity, pending)
         candidates = sorted(set(self._new_uids(client, last_uid))
                             | set(imap_state.retryable(self.database, self.box, uidvalidity)))
+        report.last_uid = max([last_uid, *candidates])
         for start in range(0, len(candidates), BATCH):
             if not imap_state.take_lease(self.database, self.box, self.owner, self.config.lease_seconds):
                 break
@@ -264,8 +268,12 @@ class MailboxPoller:
                 with self.connected() as client:
                     backoff = 1.0
                     while not stop.is_set():
-                        self.poll(client)
-                        self._wait_for_mail(client, stop)
+                        report = self.poll(client)
+                        if not report.leased:
+                            stop.wait(self.config.lease_seconds / 3)  # the holder may have died: its lease runs out
+                            client.noop()
+                        elif not self._arrived_meanwhile(client, report):
+                            self._wait_for_mail(client, stop)
             except Exception as error:  # noqa: BLE001 - a server or database outage must not end the worker
                 log.warning("mailbox %s: %s: %s; reconnecting in %.0f s", self.config.key,
                             error.__class__.__name__, error, backoff)
@@ -273,6 +281,10 @@ class MailboxPoller:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         _quietly(imap_state.release_lease, self.database, self.box, self.owner)
+
+    def _arrived_meanwhile(self, client: IMAPClient, report: PollReport) -> bool:
+        """Mail that came during the pass: its EXISTS may already be spent, IDLE would not announce it again."""
+        return bool(self._new_uids(client, report.last_uid))
 
     def _wait_for_mail(self, client: IMAPClient, stop: threading.Event) -> None:
         """Until the server announces mail (IDLE) or the poll interval passes; short enough to renew the lease."""

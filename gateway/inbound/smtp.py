@@ -12,10 +12,11 @@ bounce.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from contextlib import nullcontext
 
-from aiosmtpd.controller import Controller
+from aiosmtpd.controller import Controller, UnixSocketController
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
@@ -24,6 +25,7 @@ from gateway.config import Settings
 from gateway.storage.db import Database
 from gateway.doorbell import Doorbell
 from gateway.storage.spool import Arrival
+from gateway.inbound.smtp_limits import Admission, DataBudget, SessionLimits, command_call_limit
 from gateway.inbound.spool_writer import SpoolWriter
 
 log = logging.getLogger(__name__)
@@ -96,8 +98,18 @@ class GatewayHandler:
                 )
             except Exception:
                 log.exception("could not spool a mail; answering 451 so the sender retries")
-                return TEMPORARY_FAILURE
-        return accepted_reply(spool_id)
+                return self._per_recipient(envelope, TEMPORARY_FAILURE)
+        return self._per_recipient(envelope, accepted_reply(spool_id))
+
+    def _per_recipient(self, envelope, reply: str) -> str:
+        """LMTP answers DATA once per accepted recipient (RFC 2033 §4.2); SMTP once.
+
+        The recipients refused at RCPT already had their 550, so a mail to a
+        valid and a forged token address gets 250 for one and 550 for the other.
+        """
+        if self.source != "lmtp":
+            return reply
+        return "\r\n".join([reply] * max(1, len(envelope.rcpt_tos)))
 
 
 #: ``<local@domain>`` with a dot-atom local part and a plain domain, then the
@@ -144,14 +156,16 @@ class _LimitReplies:
     async def push(self, status: str):
         if status.startswith("552 Error"):
             status = too_big_reply(self.data_size_limit)
+            if isinstance(self, LMTP) and self.envelope is not None and len(self.envelope.rcpt_tos) > 1:
+                status = "\r\n".join([status] * len(self.envelope.rcpt_tos))  # one per recipient in LMTP
         return await super().push(status)
 
 
-class GatewaySMTP(_PlainPaths, _LimitReplies, SMTP):
+class GatewaySMTP(_PlainPaths, _LimitReplies, SessionLimits, SMTP):
     pass
 
 
-class GatewayLMTP(_PlainPaths, _LimitReplies, LMTP):
+class GatewayLMTP(_PlainPaths, _LimitReplies, SessionLimits, LMTP):
     pass
 
 
@@ -170,11 +184,45 @@ class GatewayController(Controller):
             data_size_limit=settings.max_message_bytes,
             server_hostname=settings.domain,
             ident="A+ passerelle",
+            command_call_limit=command_call_limit(settings.smtp_max_commands),
         )
+        # caps shared by the sessions of this receiver (gateway.inbound.smtp_limits)
+        self.admission = Admission(settings.smtp_max_connections, settings.smtp_max_connections_per_client)
+        self.budget = DataBudget(settings.smtp_data_memory_bytes)
+        self.max_session_seconds = settings.smtp_max_session_seconds
 
     def factory(self):
         server_class = GatewayLMTP if self.lmtp else GatewaySMTP
-        return server_class(self.handler, **self.SMTP_kwargs)
+        server = server_class(self.handler, **self.SMTP_kwargs)
+        server.admission, server.budget, server.max_session_seconds = self.admission, self.budget, self.max_session_seconds
+        return server
+
+
+class GatewaySocketController(UnixSocketController):
+    """The same receiver on a UNIX socket: how Postfix usually reaches a local LMTP server.
+
+    The socket is made writable by every local user (mode 0666) so that
+    Postfix's ``lmtp`` client, which runs as the ``postfix`` user, can
+    connect; put it in a directory whose permissions say who may.
+    """
+
+    def __init__(self, database: Database, settings: Settings, path: str, *, doorbell: Doorbell | None = None):
+        self.lmtp = settings.lmtp
+        handler = GatewayHandler(database, settings, source="lmtp" if settings.lmtp else "smtp", doorbell=doorbell)
+        super().__init__(
+            handler,
+            unix_socket=path,
+            loop=_event_loop(),
+            data_size_limit=settings.max_message_bytes,
+            server_hostname=settings.domain,
+            ident="A+ passerelle",
+        )
+
+    factory = GatewayController.factory
+
+    def start(self) -> None:
+        super().start()
+        os.chmod(self.unix_socket, 0o666)
 
 
 

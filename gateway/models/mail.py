@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gateway.models.base import Base, UTCDateTime, utcnow
 from gateway.storage.compression import CompressedBytes
 
-INBOUND_STATES = ("queued", "done", "quarantined", "review", "rejected")  # review: "à vérifier" (gateway.processing.review)
+INBOUND_STATES = ("queued", "done", "quarantined", "review")  # review: "à vérifier" (gateway.processing.review)
 OUTBOUND_STATES = ("queued", "sent", "failed")
 
 
@@ -44,8 +44,8 @@ class InboundMail(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # what inbound authentication said of the From address ("pass", "fail: ...", "none: ..."), and that address
-    auth_verdict: Mapped[str] = mapped_column(String(200), default="")
-    claimed_sender: Mapped[str] = mapped_column(String(320), default="")
+    auth_verdict: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    claimed_sender: Mapped[str] = mapped_column(String(320), default="", server_default="")
 
     @property
     def recipients(self) -> list[str]:
@@ -54,14 +54,18 @@ class InboundMail(Base):
 
 class OutboundMail(Base):
     __tablename__ = "outbound_mail"
-    __table_args__ = (Index("ix_outbound_mail_state_due", "state", "next_attempt_at"),)  # the outbox's claim
+    __table_args__ = (
+        Index("ix_outbound_mail_state_due", "state", "next_attempt_at"),  # the outbox's claim
+        # replies matched by References: the ticket is read from the index itself, no row fetch
+        Index("ix_outbound_mail_message_id_header", "message_id_header", "ticket_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(400), unique=True)  # a recipient gets a message once
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(320))
-    message_id_header: Mapped[str] = mapped_column(String(998), default="", index=True)  # replies by References
+    message_id_header: Mapped[str] = mapped_column(String(998), default="")  # indexed above
     raw: Mapped[bytes] = mapped_column(CompressedBytes)  # stored compressed, read back as written
     state: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -129,6 +129,8 @@ class Message(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     author: Mapped["Participant | None"] = relationship()
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", cascade="all, delete-orphan")
+    #: The author's identity block, apart from ``trimmed`` (issue 12); relayed in a shorter form.
+    signature: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Attachment(Base):

@@ -20,16 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from gateway import addresses
-
 from gateway.storage import attachment_store
 from gateway.config import Settings
-from gateway.outbound.actions import agent_actions
 from gateway.outbound import message_ids
+from gateway.outbound.actions import agent_actions
 from gateway.outbound.mime import address_header, compose
 from gateway.models import Message, OutboundMail, Participant, Ticket, utcnow
 from gateway.outbound.templating import render_mail
+from gateway.understand.signatures import short_signature
 
 LOOP_HEADER = "X-Aplus-Loop"
+_MESSAGE_ID_LINE = re.compile(rb"^Message-ID: (<[^\r\n]+>)\r?$", re.MULTILINE)
 REFERENCES_KEPT = 8  # ids of earlier messages in References, after the ticket's root
 
 
@@ -38,9 +39,6 @@ def session_of(ticket: Ticket) -> Session:
     if session is None:
         raise ValueError(f"ticket {ticket.reference} is not attached to a session")
     return session
-
-
-_MESSAGE_ID_LINE = re.compile(rb"^Message-ID: (<[^\r\n]+>)\r?$", re.MULTILINE)
 
 
 def ticket_root_id(settings: Settings, ticket: Ticket) -> str:
@@ -181,6 +179,7 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
             context={
                 "author_label": author.label if author else settings.site_name,
                 "text": message.trimmed or message.text,
+                "signature": short_signature(message.signature or "", for_agent=recipient.is_agent),
                 "internal": internal,
                 "attachment_names": [name for name, _, _ in files],
             },
@@ -234,6 +233,7 @@ def announce_new_ticket(
                     "areas": areas,
                     "reasons": reasons_by_group.get(recipient.group_id or 0, []),
                     "text": request.trimmed or request.text,
+                    "signature": short_signature(request.signature or "", for_agent=True),
                     "attachment_names": [name for name, _, _ in files],
                 },
                 author_label=requester.label,

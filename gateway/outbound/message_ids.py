@@ -46,3 +46,9 @@ def recipient_of(settings: Settings, message_id: str) -> int | None:
     if not hmac.compare_digest(_mac(settings, base, participant_id), mac):
         return None
     return participant_id
+
+
+def shared_id(message_id: str) -> str | None:
+    """``<base@domain>`` of a personal Message-ID, whatever its HMAC: which message it claims to answer."""
+    match = _PERSONAL.match(message_id.strip())
+    return f"<{match.group(1)}@{match.group(4)}>" if match else None

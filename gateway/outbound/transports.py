@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from gateway.outbound import international
 from gateway.config import Settings
 from gateway.storage.files import write_atomically
 from gateway.understand.verp import BOUNCE_TAG
@@ -121,6 +122,7 @@ class RelayTransport:
     def send(self, envelope_from: str, recipient: str, raw: bytes) -> None:
         check_address(envelope_from)
         check_address(recipient)
+        envelope_from, recipient = international.smtp_address(envelope_from), international.smtp_address(recipient)
         data = smtp_line_endings(raw)
         for _ in range(2):
             reused = self._smtp is not None
@@ -184,7 +186,8 @@ class RelayTransport:
             options.append("BODY=8BITMIME")
         if not (envelope_from.isascii() and recipient.isascii()):
             if not smtp.has_extn("smtputf8"):
-                raise PermanentFailure("le relais n'accepte pas les adresses internationalisées (SMTPUTF8)")
+                address = recipient if not recipient.isascii() else envelope_from
+                raise PermanentFailure(international.UNDELIVERABLE_LOCAL_PART.format(address=address))
             options.append("SMTPUTF8")
         return options
 

@@ -16,6 +16,7 @@ from gateway.config import Settings
 from gateway.processing.outcomes import Outcome, done, quarantine
 from gateway.models import InboundMail, Message, OutboundMail, Participant, Ticket, audit
 from gateway.models.bounces import record_bounce
+from gateway.processing.away import note_away
 from gateway.processing.thread_match import Matched, match_mail
 from gateway.understand.model import Understood
 
@@ -43,6 +44,7 @@ def log_auto_reply(session: Session, settings: Settings, inbound: InboundMail, m
         our_message_id="", source="mail", inbound_id=inbound.id,
     ))
     audit(session, "mail.auto_reply", ticket_id=match.ticket.id, participant=match.participant.email)
+    note_away(session, settings, match.ticket, match.participant)  # shown on the ticket; a whole group away is told
     return done(f"automatic reply logged on {match.ticket.reference}", match.ticket)
 
 

@@ -27,6 +27,7 @@ from gateway.authentication.verdict import Verdict
 from gateway.processing import forward_trust, holding
 from gateway.processing.automatic_mail import handle_automatic
 from gateway.processing.outcomes import Outcome, done, quarantine
+from gateway.processing.reply_actions import ReplyTools, act_on_reply, after_reply
 from gateway.processing.routing_step import Ahead, Routed, classify_ahead, route_request
 from gateway.processing.scope import write_opening_scope
 from gateway.processing.sender_check import request_is_forged, why_not_author
@@ -128,10 +129,13 @@ def _is_duplicate(session: Session, inbound: InboundMail, mail: Understood) -> b
 
 
 def open_ticket(
-    session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None,
-    *, verdict: Verdict | None = None, trusted: bool = False,
+    session: Session, settings: Settings, inbound: InboundMail, mail: Understood, ahead: Ahead | None = None, *,
+    previous: Ticket | None = None, verdict: Verdict | None = None, trusted: bool = False,
 ) -> Outcome:
-    """A new request: ticket, participants, stored message, acknowledgement, agents."""
+    """A new request: ticket, participants, stored message, acknowledgement, agents.
+
+    ``previous``: the ticket, closed too long ago to reopen, that this mail answered.
+    """
     if mail.sender is None:
         return quarantine("Message sans expéditeur lisible : impossible de répondre.", "no sender")
     if _sender_over_limit(session, settings, mail.sender.email):
@@ -147,7 +151,7 @@ def open_ticket(
         aidant = None
     routed = _route(session, settings, mail, text, subject, ahead)
     ticket = Ticket(reference=_new_reference(session), subject=_clean_subject(subject)[:500], status="new",
-                    routing=routed.record_json())
+                    routing=routed.record_json(), previous_ticket_id=previous.id if previous else None)
     if mail.forwarded is not None and mail.forwarded.sender is None:
         ticket.note = "Transfert dont l'expéditeur d'origine est introuvable : le transmetteur est enregistré comme demandeur."
     elif embedded is not None and not names_requester:
@@ -171,6 +175,7 @@ def open_ticket(
         session, settings, ticket, request,
         organisations=routed.organisations, areas=routed.areas,
         reasons_by_group=routed.reasons_by_group, aidant_note=aidant_note,
+        previous_reference=previous.reference if previous else "",
     )
     audit(session, "ticket.opened", ticket_id=ticket.id, reference=ticket.reference,
           groups=[g.name for g in routed.groups], outbound=sent)
@@ -182,14 +187,16 @@ def who_and_what(mail: Understood, *, embedded_is_requester: bool = True) -> tup
 
     ``embedded_is_requester``: the forwarder is someone the directory trusts
     (``forward_trust``), so the person inside the forward becomes the
-    requester; otherwise the forwarder stays the requester.
+    requester; otherwise the forwarder stays the requester, with their own
+    subject line (the embedded one may be anything the sender typed).
     """
     forwarded = mail.forwarded
     if forwarded is not None and forwarded.sender is not None and embedded_is_requester:
         return forwarded.sender, mail.sender, forwarded.text, forwarded.subject or mail.subject, mail.forwarder_note
     if forwarded is not None:
         body = "\n\n".join(part for part in (mail.forwarder_note, forwarded.text) if part.strip())
-        return mail.sender, None, body, forwarded.subject or mail.subject, ""
+        subject = forwarded.subject if forwarded.sender is None and forwarded.subject else mail.subject
+        return mail.sender, None, body, subject or mail.subject, ""
     return mail.sender, None, mail.trimmed or mail.text, mail.subject, ""
 
 
@@ -201,8 +208,8 @@ def _route(session: Session, settings: Settings, mail: Understood, text: str, su
 
 
 def aidant_signature(mail: Understood) -> str | None:
-    """Where an aidant's signature can be: their note above a forward, or what trimming cut."""
-    return "\n".join(part for part in (mail.forwarder_note, mail.elided) if part) or None
+    """Where an aidant's signature can be: their note above a forward, the identity block, or what trimming cut."""
+    return "\n".join(part for part in (mail.forwarder_note, mail.signature, mail.elided) if part) or None
 
 
 def _add_agents(ticket: Ticket, routed: Routed) -> None:
@@ -273,7 +280,7 @@ def _store_message(
         author=author, visibility=visibility, kind=kind,
         text=mail.text if kind == "message" else text, trimmed=text, elided=mail.elided, html=mail.html,
         rfc_message_id=mail.message_id, our_message_id=fanout.new_message_id(settings, ticket, "m"),
-        source="mail", inbound_id=inbound.id,
+        source="mail", inbound_id=inbound.id, signature=mail.signature if kind == "message" else "",
     )
     message.ticket = ticket  # not ticket.messages.append: that would load the ticket's whole history
     session.add(message)
@@ -301,25 +308,42 @@ def accept_reply(session: Session, settings: Settings, inbound: InboundMail, mai
             f"Trop de messages sur le dossier {ticket.reference} en une heure (limite {settings.ticket_hourly_limit}) : boucle probable.",
             "ticket rate limit", ticket,
         )
+    tools = ReplyTools(
+        relay=lambda text, visibility: _relay(session, settings, inbound, mail, match, text, visibility),
+        open_new=lambda previous: open_ticket(session, settings, inbound, mail, previous=previous),
+    )
+    outcome = act_on_reply(session, settings, inbound, mail, match, tools)
+    if outcome is None:
+        _relay(session, settings, inbound, mail, match, mail.trimmed or mail.text, match.visibility)
+        after_reply(session, settings, mail, match)
+        outcome = done(f"{match.visibility} message on {ticket.reference} via {match.via}", ticket)
+    return outcome
+
+
+def _relay(session: Session, settings: Settings, inbound: InboundMail, mail: Understood, match: Matched, text: str,
+           visibility: str) -> Message:
+    """Store the reply (with ``text``: a command line is not relayed) and send it to the others."""
+    ticket, author = match.ticket, match.participant
     message = _store_message(
-        session, settings, ticket, inbound, mail, author=author, text=mail.trimmed or mail.text,
-        attachments=mail.attachments, visibility=match.visibility,
-        kind="note" if match.visibility == "internal" else "message",
+        session, settings, ticket, inbound, mail, author=author, text=text,
+        attachments=mail.attachments, visibility=visibility,
+        kind="note" if visibility == "internal" else "message",
     )
     _update_status(session, ticket, author)
     sent = fanout.relay_message(session, settings, ticket, message)
-    audit(session, "message.added", ticket_id=ticket.id, author=author.email, visibility=match.visibility,
+    audit(session, "message.added", ticket_id=ticket.id, author=author.email, visibility=visibility,
           via=match.via, outbound=sent)
-    return done(f"{match.visibility} message on {ticket.reference} via {match.via} ({sent} mails queued)", ticket)
+    return message
 
 
 def _update_status(session: Session, ticket: Ticket, author: Participant) -> None:
+    """An agent's message answers the request (not late any more); reopening is reply_actions' decision."""
     if author.is_agent and ticket.first_agent_reply_at is None:
         ticket.first_agent_reply_at = utcnow()
-    if ticket.status == "closed" and not author.is_agent:
-        ticket.status, ticket.closed_at = "open", None
-        audit(session, "ticket.reopened", ticket_id=ticket.id, by=author.email)
-    elif ticket.status == "new" and author.is_agent:
+    if author.is_agent:
+        ticket.late_since = None
+        author.away_at = None  # back from leave
+    if ticket.status == "new" and author.is_agent:
         ticket.status = "open"
 
 

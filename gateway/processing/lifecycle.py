@@ -69,16 +69,19 @@ def close_ticket(session: Session, settings: Settings, ticket: Ticket, *, actor:
 
 
 def reopen_ticket(session: Session, settings: Settings, ticket: Ticket, *, actor: str,
-                  participant: Participant | None = None) -> None:
-    """The case starts again: open, and the agents are told (the usefulness answer stays)."""
+                  participant: Participant | None = None, quiet: bool = False) -> None:
+    """The case starts again: open, and the agents are told (the usefulness answer stays).
+
+    ``quiet``: no notice, because the reply that reopens it is relayed anyway.
+    """
     if ticket.status != "closed":
         return
     ticket.status, ticket.closed_at = "open", None
     by = participant.label if participant is not None else f"l'équipe {settings.site_name}"
     event = record_event(session, settings, ticket, f"Dossier rouvert par {by}.", author=participant, internal=True)
-    notify(session, settings, ticket, event, [p for p in active_agents(ticket) if p is not participant], context={
-        "headline": f"Le dossier {ticket.reference} est rouvert ({by}).",
-    })
+    if not quiet:
+        notify(session, settings, ticket, event, [p for p in active_agents(ticket) if p is not participant],
+               context={"headline": f"Le dossier {ticket.reference} est rouvert ({by})."})
     audit(session, "ticket.reopened", ticket_id=ticket.id, actor=actor)
 
 
@@ -111,8 +114,11 @@ def invite_agent(session: Session, settings: Settings, ticket: Ticket, agent: Ag
 
 
 def remove_participant(session: Session, settings: Settings, ticket: Ticket, participant: Participant, *,
-                       actor: str, reason: str = "") -> None:
-    """The participant leaves the ticket: no more mail, their replies are refused; history stays."""
+                       actor: str, reason: str = "", quiet: bool = False) -> None:
+    """The participant leaves the ticket: no more mail, their replies are refused; history stays.
+
+    ``quiet``: the caller tells the agents itself (one notice for a whole group leaving).
+    """
     if not participant.active:
         return
     participant.removed_at = utcnow()
@@ -124,9 +130,8 @@ def remove_participant(session: Session, settings: Settings, ticket: Ticket, par
         remove_group_scope(session, ticket, participant.group_id)
     text = f"{participant.label} ne participe plus au dossier." + (f" Raison : {reason}" if reason else "")
     event = record_event(session, settings, ticket, text, internal=True)
-    notify(session, settings, ticket, event, active_agents(ticket), context={
-        "headline": text,
-    })
+    if not quiet:
+        notify(session, settings, ticket, event, active_agents(ticket), context={"headline": text})
     audit(session, "participant.removed", ticket_id=ticket.id, actor=actor, participant=participant.email,
           reason=reason)
 

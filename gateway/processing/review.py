@@ -3,8 +3,9 @@
 Held mail (state ``review``, see ``holding``) keeps its raw bytes; nothing was
 relayed nor answered. ``release_held`` processes it again as if its sender
 were authenticated (and its guessable thread clue good), in the caller's
-session, exactly as the processor would have; ``reject_held`` closes it for
-good (state ``rejected``, the raw mail still kept). Both are audited with who
+session, exactly as the processor would have; ``reject_held`` sets it aside
+(state ``discarded``, "écarté", as the admin's other mail-flow actions do; the
+raw mail is kept). Both are audited with who
 decided. The caller commits (``with database.begin() as session:``).
 """
 
@@ -16,10 +17,11 @@ from gateway.config import Settings
 from gateway.models import InboundMail, audit, utcnow
 from gateway.processing.conversation import handle
 from gateway.processing.outcomes import Outcome
+from gateway.processing.spool_actions import DISCARDED, SpoolActionError
 from gateway.understand import read_mail
 
 
-class NotHeld(ValueError):
+class NotHeld(SpoolActionError):
     """The mail is not (or no longer) waiting for review; the message is French."""
 
 
@@ -49,7 +51,7 @@ def reject_held(session: Session, settings: Settings, inbound_id: int, *, actor:
     """Refuse a held mail for good: never relayed, kept as received, the decision recorded."""
     row = held_mail(session, inbound_id)
     held_because = row.error
-    row.state, row.outcome, row.processed_at = "rejected", f"rejected after review by {actor}"[:200], utcnow()
+    row.state, row.outcome, row.processed_at = DISCARDED, f"rejected after review by {actor}"[:200], utcnow()
     row.error = f"Refusé après vérification par {actor} : {reason.strip() or 'sans motif indiqué'}."
     audit(session, "review.rejected", ticket_id=row.ticket_id, actor=actor, inbound_id=row.id,
           held_because=held_because, reason=reason)

@@ -19,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.models import Area, Group, Organisation, Ticket, TicketArea, TicketGroup, TicketOrganisation, utcnow
+from gateway.models import (
+    Area, Group, Organisation, Ticket, TicketArea, TicketGroup, TicketOrganisation, group_areas, utcnow,
+)
 
 
 @dataclass
@@ -70,18 +72,44 @@ def write_opening_scope(session: Session, ticket: Ticket, record: dict, group_id
 
     ``group_ids``: the groups brought in, the default group included when
     selection found none (it is not in the selection record then).
+
+    The ticket is new, so none of its links exist yet: they are worked out
+    here and added together, with two queries for the groups' organisations
+    and areas, instead of a lookup and a flush per link (measured: nine
+    flushes and about ten primary-key lookups per request, a third of the
+    SQL statements of opening a ticket).
     """
     scope = scope_from_record(record)
+    areas: dict[int, set[str]] = {}
     for code, role in scope.areas:  # first: a group's areas then add nothing where a role says more
         area = area_row(session, code)
         if area is not None:
-            link_area(session, ticket, area.id, role)
-    codes = scope.organisations
-    for organisation in session.scalars(select(Organisation).where(Organisation.code.in_(codes))) if codes else []:
-        link_organisation(session, ticket, organisation.id)
-    groups = [session.get(Group, group_id) for group_id in dict.fromkeys([*scope.group_ids, *group_ids])]
-    for group in (g for g in groups if g is not None):
-        add_group_scope(session, ticket, group)
+            areas.setdefault(area.id, set()).add(role)
+    organisation_ids: dict[int, None] = {}
+    if scope.organisations:
+        for organisation_id in session.scalars(
+            select(Organisation.id).where(Organisation.code.in_(scope.organisations))
+        ):
+            organisation_ids[organisation_id] = None
+    wanted = list(dict.fromkeys([*scope.group_ids, *group_ids]))
+    found = dict(session.execute(select(Group.id, Group.organisation_id).where(Group.id.in_(wanted))).all()) if wanted else {}
+    group_area_ids: dict[int, list[int]] = {}
+    if found:
+        for group_id, area_id in session.execute(
+            select(group_areas.c.group_id, group_areas.c.area_id).where(group_areas.c.group_id.in_(list(found)))
+        ):
+            group_area_ids.setdefault(group_id, []).append(area_id)
+    now = utcnow()
+    for group_id in (g for g in wanted if g in found):
+        session.add(TicketGroup(ticket_id=ticket.id, group_id=group_id, active=True, added_at=now))
+        if found[group_id] is not None:
+            organisation_ids[found[group_id]] = None
+        for area_id in group_area_ids.get(group_id, []):
+            areas.setdefault(area_id, {""})
+    session.add_all([TicketOrganisation(ticket_id=ticket.id, organisation_id=o) for o in organisation_ids])
+    session.add_all([TicketArea(ticket_id=ticket.id, area_id=area_id, role=role)
+                     for area_id, roles in areas.items()
+                     for role in sorted({r for r in roles if r} or {""})])  # a role that says more wins over ""
 
 
 def add_group_scope(session: Session, ticket: Ticket, group: Group) -> None:

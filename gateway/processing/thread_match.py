@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from gateway import addresses
 from gateway.config import Settings
 from gateway.models import Message, OutboundMail, Participant, Ticket
-from gateway.outbound.message_ids import recipient_of
+from gateway.outbound.message_ids import recipient_of, shared_id
 from gateway.understand.model import Understood
 
 SUBJECT_TAG = re.compile(r"\[A\+\s*#([A-Z0-9]{4,12})\]", re.IGNORECASE)
@@ -41,7 +41,8 @@ class Matched:
     ticket: Ticket
     participant: Participant
     visibility: str  # "public" or "internal"
-    via: str  # "token", "references", "subject"
+    via: str  # "token", "references", "subject", "usefulness"
+    usefulness: str | None = None  # "oui" / "ne_sait_pas" / "non": sent to an answer address of the closing mail
 
 
 @dataclass
@@ -126,6 +127,13 @@ def _match_token(session: Session, settings: Settings, recipients: list[str], se
             )
         if token.purpose == "note" and not participant.is_agent:
             return Rejected("Seuls les agents peuvent écrire une note interne.", participant.ticket)
+        if token.purpose.startswith("useful-"):
+            return Matched(participant.ticket, participant, "public", "usefulness", token.purpose[len("useful-"):])
+        if not participant.active:
+            return Rejected(
+                f"{participant.email} ne participe plus au dossier {participant.ticket.reference} : message non relayé.",
+                participant.ticket,
+            )
         visibility = "internal" if token.purpose == "note" else "public"
         return Matched(participant.ticket, participant, visibility, "token")
     return None
@@ -158,9 +166,9 @@ def _ticket_for_message_id(session: Session, settings: Settings, message_id: str
     ticket_id = session.scalars(
         select(OutboundMail.ticket_id).where(OutboundMail.message_id_header == message_id).limit(1)
     ).first()
-    if ticket_id is None:
+    if ticket_id is None:  # a message's own id, or a personal id whose HMAC is wrong (copied, edited)
         ticket_id = session.scalars(
-            select(Message.ticket_id).where(Message.our_message_id == message_id).limit(1)
+            select(Message.ticket_id).where(Message.our_message_id == (shared_id(message_id) or message_id)).limit(1)
         ).first()
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
@@ -173,5 +181,6 @@ def _ticket_by_subject_tag(session: Session, subject: str) -> Ticket | None:
 
 
 def _participant(ticket: Ticket, sender: str) -> Participant | None:
+    """The active participant writing from ``sender`` (one who left the ticket no longer speaks in it)."""
     sender = sender.lower()
-    return next((p for p in ticket.participants if p.email == sender), None)
+    return next((p for p in ticket.participants if p.email == sender and p.active), None)

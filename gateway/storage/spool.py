@@ -167,3 +167,14 @@ def requeue(database: Database, inbound_id: int) -> None:
         row.attempts = 0
         row.error = ""
         row.next_attempt_at = utcnow()
+
+
+def release(database: Database, lease: Lease) -> bool:
+    """Give a mail back untouched (its processor is stopping): due now, the attempt not counted."""
+    statement = (
+        update(InboundMail)
+        .where(InboundMail.id == lease.inbound_id, InboundMail.attempts == lease.attempts, InboundMail.state == "queued")
+        .values(attempts=InboundMail.attempts - 1, next_attempt_at=utcnow())
+    )
+    with database.transaction() as connection:
+        return connection.execute(statement).rowcount == 1

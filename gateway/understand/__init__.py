@@ -40,11 +40,11 @@ def read_mail(raw: bytes, *, own_domain: str = "aplus.localhost", limits: Limits
     limits = limits or Limits()
     data = _as_bytes(raw)
     try:
-        return _understand(parse_mail(data, max_parts=limits.max_parts), own_domain, limits)
+        return _understand(parse_mail(data, limits=limits), own_domain, limits)
     except Exception as error:  # the modern policy has crashes on hostile headers
         first = f"reading failed ({type(error).__name__}: {error}); read again with compat32"
     try:
-        understood = _understand(parse_mail(data, max_parts=limits.max_parts, lenient=True), own_domain, limits)
+        understood = _understand(parse_mail(data, limits=limits, lenient=True), own_domain, limits)
         understood.defects.insert(0, first)
         return understood
     except Exception as error:
@@ -72,12 +72,16 @@ def _understand(parsed: ParsedMail, own_domain: str, limits: Limits) -> Understo
     if bounce is not None and automatic.kind == "human":
         automatic = Automatic("bounce", [*automatic.reasons, "delivery report parsed"])
     forwarded, note, trimmed, elided = _forward_and_trim(subject, text, parts, automatic, walker, limits, defects)
+    sender = _first(parsed.addresses("from"))
+    signature = ""
+    if forwarded is None and automatic.kind == "human":
+        trimmed, signature, elided = _author_and_signature(trimmed, elided, sender, defects)
     return Understood(
         message_id=_first(parsed.message_ids("message-id")),
         in_reply_to=_first(parsed.message_ids("in-reply-to")),
         references=parsed.message_ids("references"),
         subject=subject,
-        sender=_first(parsed.addresses("from")),
+        sender=sender,
         reply_to=parsed.addresses("reply-to"),
         to=parsed.addresses("to"),
         cc=parsed.addresses("cc"),
@@ -93,7 +97,34 @@ def _understand(parsed: ParsedMail, own_domain: str, limits: Limits) -> Understo
         bounce=bounce,
         defects=defects,
         headers=parsed.headers,
+        signature=signature,
     )
+
+
+def _author_and_signature(
+    trimmed: str, elided: str, sender: Address | None, defects: list[str]
+) -> tuple[str, str, str]:
+    """(the author's words with the closing formula, identity block, elided).
+
+    Quoted runs of interleaved answers shrink to their question
+    (``interleaved``); the identity block and the notices leave the text
+    (``signatures``); what left it is added to the elided text, so nothing
+    is lost from what the admin shows folded.
+    """
+    try:
+        from .interleaved import shorten_quotes
+        from .signatures import split_signature
+
+        shortened = shorten_quotes(trimmed)
+        text, signature = split_signature(shortened, elided, sender.name if sender else "")
+    except Exception as error:
+        defects.append(f"signature split failed: {type(error).__name__}: {error}")
+        return trimmed, "", elided
+    if not text.strip():
+        return trimmed, "", elided
+    used = set(text.split("\n")) | set(signature.split("\n"))
+    dropped = "\n".join(line for line in trimmed.split("\n") if line.strip() and line not in used)
+    return text, signature, _join(dropped, elided) if dropped else elided
 
 
 def _first(items: list):
@@ -113,7 +144,7 @@ def _bodies(parts: MailParts, limits: Limits) -> tuple[str, str | None]:
     if not text.strip() and parts.tnef_bodies:
         body = parts.tnef_bodies[0]
         text = html_to_text(body, limits) if "<" in body else _normalise_newlines(body)
-    html = sanitise_html(joined_html) if joined_html.strip() else None
+    html = sanitise_html(joined_html, limits=limits) if joined_html.strip() else None
     return _without_nul(text).rstrip(), _without_nul(html) if html is not None else None
 
 

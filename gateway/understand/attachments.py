@@ -153,6 +153,12 @@ class PartWalker:
         """Decoded bytes of a leaf part, or None when a cap says drop it."""
         raw_payload = part.get_payload()
         encoding = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+        if self.lifted.is_cut(raw_payload):  # the parser read only the head of this part
+            if counts:
+                self.defects.append(f"{label}: cut where the mail was too long to read: dropped")
+                return None
+            raw_payload = raw_payload.split(self.lifted.cut_mark, 1)[0]
+            part.set_payload(raw_payload)
         blob = self.lifted.blob_of(raw_payload)
         if blob is not None and encoding == "base64":
             if not self._fits(blob.estimated_size, label, counts):

@@ -58,6 +58,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from gateway.understand.absence import absence_notice
 from gateway.understand.automatic_phrases import AUTO_REPLY_SUBJECTS, BOUNCE_BODY, BOUNCE_SUBJECTS
 from gateway.understand.mail_view import MailView, view_of
 from gateway.understand.model import Automatic, AutomaticKind
@@ -69,12 +70,12 @@ PRECEDENCE: tuple[AutomaticKind, ...] = ("own", "bounce", "auto_reply", "bulk")
 LOOP_HEADER = "x-aplus-loop"
 
 #: Senders that are always a delivery system.
-_DAEMON_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "mail.daemon"})
+_DAEMON_LOCALS = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "mail.daemon", "mdaemon"})
 #: Mailboxes that a person may also write from: they count with other evidence.
 _POSTMASTER_LOCALS = frozenset({"postmaster", "post_master", "post-master"})
 _DAEMON_NAMES = re.compile(
     r"^(mail delivery (subsystem|system|service)|mailer[- ]daemon|mail administrator|"
-    r"microsoft outlook|systeme de remise du courrier|administrateur de messagerie)$"
+    r"microsoft outlook|systeme de remise du courrier|administrateur de (?:la )?messagerie|mail router)$"
 )
 _NOREPLY_LOCAL = re.compile(r"^(no-?reply|do-?not-?reply|ne-?pas-?repondre|nepasrepondre|noreply-\S*)$")
 
@@ -154,6 +155,12 @@ def bounce_body(view: MailView, own_domain: str) -> str | None:
         or bounce_subject(view, own_domain)
     )
     return "body:bounce" if machine else None
+
+
+def absence_body(view: MailView, own_domain: str) -> str | None:
+    """An out-of-office notice without automatic headers (see ``absence``)."""
+    references = " ".join(view.headers.get("in-reply-to", []) + view.headers.get("references", [])).split()
+    return absence_notice(view.body_head, references, own_domain)
 
 
 def _empty_return_path(view: MailView) -> bool:
@@ -259,6 +266,7 @@ RULES: tuple[NamedRule, ...] = (
     NamedRule("precedence_auto_reply", "auto_reply", precedence_auto_reply),
     NamedRule("auto_reply_subject", "auto_reply", auto_reply_subject),
     NamedRule("noreply_sender", "auto_reply", noreply_sender),
+    NamedRule("absence_body", "auto_reply", absence_body),
     NamedRule("null_return_path", "auto_reply", null_return_path),
     NamedRule("precedence_bulk", "bulk", precedence_bulk),
     NamedRule("list_headers", "bulk", list_headers),

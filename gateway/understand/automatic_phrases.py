@@ -64,6 +64,12 @@ BOUNCE_SUBJECTS = (
         r"delivery (?:has )?failed",
         r"message non remis",
         r"impossible de remettre",
+        r"permanent delivery failure",
+        r"undeliverable mail",
+        r"(?:notification d'|avis d')?echec de (?:la )?(?:distribution|remise)",
+        r"(?:avertissement ?: )?remise (?:du message )?(?:retardee|differee)",
+        r"warning: message \S{1,80} delayed",
+        r"delivery failure:",
     ),
     _pattern(r"non remis", r"non distribuable", strict=True),
 )
@@ -94,6 +100,14 @@ BOUNCE_BODY = re.compile(
             r"has not been delivered to",
             r"returned mail: ",
             r"this is the mailer-daemon",
+            r"had permanent fatal delivery errors",
+            r"your mail was never delivered",
+            r"was not delivered to:?",
+            r"n'a (?:pas )?pu etre (?:distribue|remis|delivre)",
+            r"la remise (?:de votre message |aux destinataires suivants )?(?:est|a ete) (?:retardee|differee)",
+            r"undeliverable mail sent to",
+            r"has not yet been delivered to",
+            r"this is a warning message only",
             r'\\?"notificationtype\\?"\s*:\s*\\?"bounce',  # Amazon SES notifications
             r"\b[45]\d\d[- ][45]\.\d{1,3}\.\d{1,3}\b",  # an SMTP transcript: "550 5.1.1"
         )

@@ -43,6 +43,15 @@ class LiftedMail:
     parsed: bytes
     blobs: list[Blob] = field(default_factory=list)
     token: str = ""
+    truncated: bool = False  # ``limits.cut_parsed`` cut ``parsed``, ending it with ``cut_mark``
+
+    @property
+    def cut_mark(self) -> str:
+        return f"{self.token}CUT"
+
+    def is_cut(self, payload: object) -> bool:
+        """A part's body reaches the point where ``parsed`` was cut."""
+        return self.truncated and isinstance(payload, str) and self.cut_mark in payload
 
     def blob_of(self, payload: object) -> Blob | None:
         """The blob a part's body stands for, when the body is just one token."""

@@ -123,6 +123,9 @@ _RECIPIENT_CUES = (
     re.compile(r"^\s*[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\s+<(" + ADDRESS.pattern + r")>", re.MULTILINE),
     re.compile(r"\bdeliver\w*\b[^<\n]{0,40}<(" + ADDRESS.pattern + r")>", re.IGNORECASE),
     re.compile(r"^\s*<(" + ADDRESS.pattern + r")>\s*:", re.MULTILINE),  # Postfix, qmail
+    re.compile(r"^\s*-{2,3}\s+(" + ADDRESS.pattern + r")\s*$", re.MULTILINE),  # MDaemon
+    re.compile(r"\bsent to\s+<?(" + ADDRESS.pattern + r")", re.IGNORECASE),  # mainframe-era MTAs
+    re.compile(r"^\s*(?:destinataire\s*:\s*)?(" + ADDRESS.pattern + r")\s*:\s*\w", re.MULTILINE | re.IGNORECASE),
     re.compile(r"^\s*(" + ADDRESS.pattern + r")\s*$", re.MULTILINE),  # Exim, Gmail: address alone
     re.compile(r"\((" + ADDRESS.pattern + r")\)", re.MULTILINE),  # Exchange: "Name (address)"
 )

@@ -138,15 +138,40 @@ def _is_header(line: str) -> bool:
 
 
 def _header_block_at(lines: list[str], i: int) -> bool:
-    """At least two header lines, one of them a From, start at line ``i``."""
-    labels = []
+    """A real client's forward header block starts at line ``i``.
+
+    Gmail, Outlook, Apple Mail, Thunderbird, Zimbra and the webmails all
+    write a From line and at least two of Date/Sent, Subject and To, and the
+    From carries an address or the date a time of day. Anything less
+    ("From: X <x@y>" and a "Subject:" typed in a body, a letter's
+    "De : / À : / Objet :" heading) is the author's text, not a forward.
+    """
+    kinds: dict[str, str] = {}
     j = i
-    while j < len(lines) and j < i + 12 and _is_header(lines[j]):
-        m = _HEADER_RE.match(_unquote(lines[j]))
-        assert m is not None
-        labels.append(m.group("label"))
+    while j < len(lines) and j < i + 12:
+        if _is_header(lines[j]):
+            m = _HEADER_RE.match(_unquote(lines[j]))
+            assert m is not None
+            kinds.setdefault(_header_kind(m.group("label")), m.group("value"))
+        elif not (lines[j].strip() and j + 1 < len(lines) and _is_header(lines[j + 1])):
+            break  # a wrapped value continues the block only when a header follows
         j += 1
-    return len(labels) >= 2 and any(_FROM_RE.match(lab) for lab in labels)
+    return _is_real_header_set(kinds)
+
+
+def _is_real_header_set(kinds: dict[str, str]) -> bool:
+    if "from" not in kinds:
+        return False
+    others = sum(1 for kind in ("date", "subject", "à", "a", "to", "pour", "destinataire") if kind in kinds)
+    others = min(others, 3) - (1 if ("à" in kinds or "a" in kinds) and "to" in kinds else 0)
+    has_address = bool(EMAIL_RE.search(kinds["from"]))
+    machine_date = bool(_CLIENT_DATE_RE.search(kinds.get("date", "")))
+    return others >= 2 and (has_address or machine_date)
+
+
+#: How clients write a forwarded Date/Sent: with a time of day ("15:10"), or
+#: as numbers ("2016-01-27", "02/10/2025"); a letter writes "le 12 octobre 2025".
+_CLIENT_DATE_RE = re.compile(r"\b\d{1,2}[:h.]\d{2}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
 
 
 def _headers_follow(lines: list[str], i: int) -> bool:

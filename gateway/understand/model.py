@@ -121,6 +121,7 @@ class Understood:
     bounce: Bounce | None
     defects: list[str]
     headers: dict[str, str]  # decoded header values, lower-case names, first occurrence
+    signature: str = ""  # the author's identity block (name, title, service, phone), apart from ``trimmed``
 
     @property
     def thread_ids(self) -> list[str]:

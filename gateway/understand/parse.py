@@ -4,7 +4,8 @@ The stdlib ``email`` package does the MIME work (``policy.default`` first,
 ``compat32`` when the modern policy raises). mail-parser was measured too: it
 wraps the same stdlib parser with ``compat32``, decodes every attachment into
 memory up front (same 7.7x peak on a 50 MB attachment, no cap) and replaces
-undecodable header bytes instead of trying windows-1252, so it is not used here.
+undecodable header bytes instead of trying windows-1252, so it does not parse
+mail here; it reads the ``Received`` hops for ``aplus explain`` (``hops``).
 
 Header decoding is written by hand on purpose: ``policy.default`` turns 8-bit
 header bytes into U+FFFD instead of trying windows-1252 (what French Outlook
@@ -17,42 +18,28 @@ defect is recorded instead of an exception.
 from __future__ import annotations
 
 import binascii
-import codecs
 import email
 import email.policy
 import email.utils
+from email import _header_value_parser
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 
 from .bigparts import LiftedMail, lift_big_runs
+from .charsets import normalise_charset
+from .header_charset import decode_8bit_headers
+from .limits import Limits, bound_headers, cut_parsed
 from .model import Address
-
-#: Charset names seen in real mail that Python does not know, and what they mean.
-CHARSET_ALIASES = {
-    "iso-8859-8-i": "iso-8859-8",
-    "iso-8859-6-i": "iso-8859-6",
-    "x-mac-cyrillic": "mac_cyrillic",
-    "x-mac-roman": "mac_roman",
-    "macintosh": "mac_roman",
-    "x-sjis": "shift_jis",
-    "x-user-defined": "cp1252",
-    "cp-850": "cp850",
-    "x-unknown": "utf-8",
-    "unknown-8bit": "utf-8",
-    "x-unknown-8bit": "utf-8",
-    "default": "utf-8",
-    "iso-8859-1": "cp1252",  # clients label windows-1252 as latin-1; cp1252 is a superset
-    "latin1": "cp1252",
-    "us-ascii": "utf-8",  # 8-bit bytes under a us-ascii label are most often utf-8
-    "ascii": "utf-8",
-}
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*?)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 _MSG_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+#: A host name (letters in any script, digits, inner hyphens; a TLD of letters or punycode) or an address literal.
+_HOST = re.compile(r"^(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$|^\[[0-9a-f.:]+\]$",
+                   re.IGNORECASE)
 
 
 @dataclass
@@ -81,7 +68,7 @@ class ParsedMail:
         return parse_date(self.headers.get("date", ""))
 
 
-def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False) -> ParsedMail:
+def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False, limits: Limits | None = None) -> ParsedMail:
     """Parse with the modern policy, falling back to compat32, then headers only.
 
     ``lenient`` starts with compat32. A mail announcing more than
@@ -89,13 +76,16 @@ def parse_mail(raw: bytes, *, max_parts: int = 1000, lenient: bool = False) -> P
     each part's headers into objects, measured 12 s for 10,000 parts against
     0.9 s with compat32, and the parts beyond the cap are ignored anyway.
     """
-    lifted = lift_big_runs(raw)
+    limits = limits or Limits(max_parts=max_parts)
+    max_parts = limits.max_parts
     defects: list[str] = []
+    lifted = lift_big_runs(bound_headers(raw, limits, defects))  # bounds before the parser: limits.py
+    cut_parsed(lifted, limits, defects)
     if not lenient and lifted.parsed.count(b"\n--") > 2 * max_parts:
         defects.append(f"more than {max_parts} MIME boundaries: read with the compat32 policy")
         lenient = True
     message, policy_name = _parse_message(lifted.parsed, defects, lenient)
-    raw_headers = read_raw_headers(message)
+    raw_headers = decode_8bit_headers(read_raw_headers(message), message)
     headers = {name: decode_header_value(value, defects, name) for name, value in raw_headers.items()}
     defects.extend(message_defects(message))
     return ParsedMail(message, lifted, headers, raw_headers, defects, policy_name)
@@ -179,19 +169,6 @@ def _limited_walk(message: Message, limit: int):
 # --- text decoding -----------------------------------------------------------
 
 
-def normalise_charset(name: str | None) -> str | None:
-    """A Python codec name for a declared charset, or None when unknown."""
-    if not name:
-        return None
-    cleaned = str(name).strip().strip("\"'").lower()
-    cleaned = cleaned.split("*", 1)[0]  # RFC 2231 language suffix
-    cleaned = CHARSET_ALIASES.get(cleaned, cleaned)
-    try:
-        return codecs.lookup(cleaned).name
-    except (LookupError, ValueError):
-        return None
-
-
 def decode_bytes(data: bytes, declared: str | None = None, defects: list[str] | None = None, where: str = "body") -> str:
     """Decode text bytes: declared charset, then utf-8, then windows-1252, then latin-1."""
     if not data:
@@ -266,27 +243,62 @@ def _decode_word(match: re.Match[str], defects: list[str] | None, name: str) -> 
 
 
 def parse_addresses(raw_value: str) -> list[Address]:
-    """Mailboxes of an address header, emails lower-cased, names decoded."""
+    """Mailboxes of an address header, emails lower-cased, names decoded.
+
+    The raw header is split by the modern parser (``email._header_value_parser``,
+    what ``policy.default`` uses) *before* any RFC 2047 word is decoded, so an
+    encoded word is only ever a display name: ``=?utf-8?q?a:victim@x?= <me@y>``
+    is ``me@y``. ``email.headerregistry`` itself is not used because it raises
+    on a display name with an encoded CR/LF, exactly the hostile input to read.
+    An address must also be written literally outside every encoded word and
+    have a host name for domain, so ``=?utf-8?q?x=0d=0a?= _evil@a.example=0d=0ax``
+    yields nothing rather than a forged address (the caller then falls back on
+    the envelope).
+    """
     if not raw_value:
         return []
-    text = decode_8bit(raw_value)
+    text = "".join(ch for ch in decode_8bit(raw_value) if ch >= " " and ch != "\x7f" or ch == "\t")  # raw NULs, CRs
+    literal = _ENCODED_WORD.sub(" ", text).lower()
     try:
-        pairs = email.utils.getaddresses([text])
-    except Exception:
-        pairs = []
+        address_list, _rest = _header_value_parser.get_address_list(text)
+        mailboxes = list(address_list.all_mailboxes)
+    except Exception:  # the parser has known crashes on hostile input: nothing trusted from it
+        mailboxes = []
     found: list[Address] = []
-    for name, address in pairs:
-        address = "".join(ch for ch in address if ch > " " and ch != "\x7f").strip("<>").lower()
-        if not address or "@" not in address:
-            continue
-        found.append(Address(address, " ".join(decode_header_value(name).split()).strip("\"' ")))
-    if not found:
-        found = _addresses_by_pattern(text)
+    for mailbox in mailboxes:
+        address = _literal_address(mailbox, literal)
+        if address is not None:
+            found.append(Address(address, _display_name(mailbox)))
+    if not found and not mailboxes:
+        found = _addresses_by_pattern(literal)
     return found
 
 
+def _literal_address(mailbox, literal: str) -> str | None:
+    """``local@domain`` of a parsed mailbox when it is a plain address written as such."""
+    try:
+        local, domain = mailbox.local_part, mailbox.domain
+    except Exception:
+        return None
+    if not local or not domain:
+        return None
+    address = f"{local}@{domain}".lower()
+    if any(ch <= " " or ch == "\x7f" for ch in address) or not _HOST.match(domain) or address not in literal:
+        return None
+    return address
+
+
+def _display_name(mailbox) -> str:
+    try:
+        name = mailbox.display_name or ""
+    except Exception:
+        return ""
+    name = decode_8bit(name)  # an unknown charset leaves surrogates: guess as for 8-bit headers
+    return " ".join("".join(ch if ch >= " " and ch != "\x7f" else " " for ch in name).split()).strip("\"' ")
+
+
 def _addresses_by_pattern(text: str) -> list[Address]:
-    """Last resort for headers getaddresses cannot split: anything like an address."""
+    """Last resort for headers the parser cannot split: anything like an address (outside encoded words)."""
     emails = re.findall(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+", text)
     return [Address(found.lower()) for found in dict.fromkeys(emails)]
 

@@ -85,7 +85,7 @@ _ON_DATE_WROTE = [
     rf"El\s{_MID}escribió",
 ]
 _ON_DATE_WROTE_RES = [
-    re.compile(rf"^[\s<>-]*(?:{p})[\s.:>-]*$", re.IGNORECASE) for p in _ON_DATE_WROTE
+    re.compile(rf"^[\s<>-]*(?:{p})[\s.:：>-]*$", re.IGNORECASE) for p in _ON_DATE_WROTE
 ]
 #: First words that may start a marker wrapped over several lines.
 _WRAPPED_STARTERS_RE = re.compile(
@@ -166,10 +166,25 @@ def _is_marker(line: str) -> bool:
     )
 
 
+#: A footer is a few words; a line that goes on with a reason or a second
+#: clause is a sentence that merely starts like one ("Sent from my desk
+#: because my phone is broken: ...", "Envoyé de mon bureau, car ...").
+_FOOTER_MAX_WORDS = 9
+_URL_RE = re.compile(r"<?(?:https?://|www\.)\S{1,400}>?")
+_SENTENCE_GOES_ON_RE = re.compile(
+    r"\b(?:because|since|but|so that|as I|parce que|puisque|car|mais|pour que)\b|[;!?]|:\s+\w", re.IGNORECASE
+)
+
+
 def _is_signature(line: str) -> bool:
     if "](" in line:
         line = _MARKDOWN_LINK_RE.sub(r"\1", line)
-    return any(r.search(line) for r in _SIGNATURE_RES)
+    if not any(r.search(line) for r in _SIGNATURE_RES):
+        return False
+    if line.strip().lower().startswith("provenance"):
+        return True
+    words = _URL_RE.sub(" ", line)
+    return len(words.split()) <= _FOOTER_MAX_WORDS and not _SENTENCE_GOES_ON_RE.search(words)
 
 
 def _classify(line: str) -> str:
@@ -294,6 +309,47 @@ def _mark_code_blocks(lines: list[str], kinds: list[str]) -> None:
             kinds[i] = EMPTY if not line.strip() else TEXT
 
 
+#: A time of day as clients write it in a quoted "Date:" / "Envoyé :" line.
+_TIME_RE = re.compile(r"\b\d{1,2}[:h.]\d{2}\b")
+_ADDRESS_RE = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+
+
+def _is_quote_header_block(lines: list[str], headers: int) -> bool:
+    """What a mail client writes above a quoted mail: several header lines
+    with a date and time ("Envoyé : lundi 13 octobre 2025 15:10") or an
+    address. "De : service des prestations, dossier n° 12" and "Objet : ..."
+    copied into a text are the author's words."""
+    if headers < 2:
+        return False
+    if any(_HEADER_WITH_DATE_RE.match(line) and _TIME_RE.search(line) for line in lines):
+        return True
+    return headers >= 3 and any(_ADDRESS_RE.search(line) for line in lines)
+
+
+def _mark_own_header_lines(lines: list[str], kinds: list[str]) -> None:
+    """Header-like lines outside a real quote header block are text. A block
+    runs over header lines and the wrapped values between them."""
+    i, n = 0, len(kinds)
+    while i < n:
+        if kinds[i] != HEADER:
+            i += 1
+            continue
+        j, headers = i, 0
+        while j < n:
+            if kinds[j] == HEADER:
+                headers += 1
+                j += 1
+            elif kinds[j] == TEXT and any(kinds[k] == HEADER for k in range(j + 1, min(n, j + 3))):
+                j += 1
+            else:
+                break
+        if not _is_quote_header_block(lines[i:j], headers):
+            for k in range(i, j):
+                if kinds[k] == HEADER:
+                    kinds[k] = TEXT
+        i = j
+
+
 def classify_lines(lines: list[str]) -> list[str]:
     """One letter per line, after the fixes that need the neighbouring lines
     (markers wrapped over several lines, banners in unlisted languages,
@@ -303,4 +359,5 @@ def classify_lines(lines: list[str]) -> list[str]:
     _mark_generic_banners(lines, kinds)
     _mark_wrapped_quote_lines(lines, kinds)
     _mark_code_blocks(lines, kinds)
+    _mark_own_header_lines(lines, kinds)
     return kinds

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Callable
 
 from routing.classify.evidence import Analysis
+from routing.classify.passing_places import drop_places_in_passing
 from routing.decision import AreaMatch
 
 try:  # written by the routing-geo helper; the classifier works without it.
@@ -26,8 +27,8 @@ def request_areas(analysed: str, analysis: Analysis, aidant_signature: str | Non
     """
     cut = analysis.signature_start
     if aidant_signature is not None or not analysis.affiliated_signature or cut >= len(analysed):
-        return list(finder(analysed, sender_signature=aidant_signature))
-    found = list(finder(analysed[:cut], sender_signature=analysed[cut:]))
+        return drop_places_in_passing(analysed, list(finder(analysed, sender_signature=aidant_signature)))
+    found = drop_places_in_passing(analysed, list(finder(analysed[:cut], sender_signature=analysed[cut:])))
     shifted: list[AreaMatch] = []
     for area in found:
         if area.role == "aidant":

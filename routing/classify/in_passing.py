@@ -21,6 +21,7 @@ _IN_PASSING_AFTER = re.compile(
     r"parle de vous|indique votre|dit d appeler|dit de contacter|dit de voir|dit de m adresser|dit de vous|"
     r"dit d ecrire|dit d aller|dit de passer|dit de me tourner|dit que ce n etait pas|dit que ca ne|"
     r"dit que cela ne|dit que c etait a)\b"
+    r"|^[^|]{0,20}?\bqui (?:m|nous) (?:a|ont|avait|avaient) (?:repondu|dit|conseille|conseillee|oriente|orientee|renvoye|renvoyee)\b"
     r"|^[^|]{0,50}?\bne (?:peut|peuvent|pouvait|pouvaient|pourra|pourront) (?:pas |rien |plus )?"
     r"(?:m aider|nous aider|rien pour moi|rien pour nous|rien faire pour)"
 )

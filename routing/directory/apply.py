@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.models import Agent, Area, Group, Membership, Organisation
 from routing.directory.plan import AgentPlan, GroupPlan, Plan, RowChecker
 from routing.directory.report import Change, ImportReport
+from routing.directory.rows import ROLE_CELLS
 
 
 class PlanWriter:
@@ -37,13 +38,21 @@ class PlanWriter:
         for group_name, email in plan.memberships:
             group = groups.get(group_name) or self.checker.existing_groups[group_name]
             agent = agents[email]
-            if any(m.agent_id == agent.id for m in group.memberships):
-                self.report.memberships.unchanged += 1
-            else:
-                group.memberships.append(Membership(agent=agent))
+            role = plan.roles.get((group_name, email))
+            existing = next((m for m in group.memberships if m.agent_id == agent.id), None)
+            if existing is None:
+                group.memberships.append(Membership(agent=agent, role=role or ""))
                 self.report.memberships.created += 1
                 line = plan.memberships[(group_name, email)]
                 self.report.changes.append(Change("membership", "created", f"{email} → {group_name}", line))
+            elif role is not None and existing.role != role:
+                before, existing.role = existing.role, role
+                self.report.memberships.updated += 1
+                line = plan.memberships[(group_name, email)]
+                self.report.changes.append(Change("membership", "updated", f"{email} → {group_name}", line,
+                                                  (("le rôle", ROLE_CELLS[before], ROLE_CELLS[role]),)))
+            else:
+                self.report.memberships.unchanged += 1
 
     def _group(self, plan: GroupPlan) -> Group:
         group = self.checker.existing_groups.get(plan.name)

@@ -35,8 +35,8 @@ from routing.directory.apply import PlanWriter
 from routing.directory.names import fold
 from routing.directory.plan import RowChecker, bare_address, valid_address
 from routing.directory.report import Counts, ImportReport, Rejection
-from routing.directory.rows import (HEADER_ALIASES, HEADERS, TRIAGE, DirectoryFileError, Row, detect_delimiter,
-                                    match_header, read_rows, read_text)
+from routing.directory.rows import (HEADER_ALIASES, HEADERS, ROLE_CELLS, ROLE_HEADER, TRIAGE, DirectoryFileError,
+                                    Row, detect_delimiter, match_header, read_rows, read_text)
 
 __all__ = ["import_directory", "export_directory", "territory_cell", "DirectoryFileError", "ImportReport", "Counts",
            "Rejection", "Row", "HEADERS", "HEADER_ALIASES", "TRIAGE", "read_text", "read_rows", "detect_delimiter",
@@ -78,6 +78,11 @@ def export_directory(session: Session) -> str:
         selectinload(Group.memberships).selectinload(Membership.agent),
     )
     groups = sorted(session.scalars(statement), key=lambda g: (fold(g.name), g.name))  # same order on every backend
+    with_roles = any(m.role for g in groups for m in g.memberships)
+    if with_roles:  # the optional column, only when some member has a role (older files stay identical)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([*HEADERS, ROLE_HEADER])
     for group in groups:
         cells = [
             group.name,
@@ -86,11 +91,13 @@ def export_directory(session: Session) -> str:
             group.mailbox or "",
             TRIAGE if group.is_triage else "",
         ]
-        agents = sorted((m.agent for m in group.memberships if m.agent.active), key=lambda a: a.email)
-        if not agents:
-            writer.writerow(["", "", "", *cells])
-        for agent in agents:
-            writer.writerow([agent.first_name, agent.last_name, agent.email, *cells])
+        members = sorted((m for m in group.memberships if m.agent.active), key=lambda m: m.agent.email)
+        if not members:
+            writer.writerow(["", "", "", *cells, *([""] if with_roles else [])])
+        for member in members:
+            agent = member.agent
+            role = [ROLE_CELLS.get(member.role, "")] if with_roles else []
+            writer.writerow([agent.first_name, agent.last_name, agent.email, *cells, *role])
     return buffer.getvalue()
 
 

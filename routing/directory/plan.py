@@ -20,6 +20,13 @@ from routing.directory.names import OrganisationReader, TerritoryReader, fold
 from routing.directory.report import ImportReport, Rejection
 from routing.directory.rows import TRIAGE, Row
 
+#: Role cells as teams write them -> the membership role (gateway.models.directory.MEMBERSHIP_ROLES).
+ROLE_WORDS = {
+    "agent": "", "membre": "", "responsable": "manager", "manager": "manager", "gestionnaire": "manager",
+    "responsable de territoire": "manager", "expert": "expert", "experte": "expert", "referent": "expert",
+    "referente": "expert",
+}
+
 CONFLICT_LABELS = {
     "organisation": ("l'organisation", str),
     "areas": ("le territoire", lambda codes: ", ".join(codes) or "aucun département"),
@@ -54,6 +61,7 @@ class Plan:
     groups: dict[str, GroupPlan] = field(default_factory=dict)
     agents: dict[str, AgentPlan] = field(default_factory=dict)
     memberships: dict[tuple[str, str], int] = field(default_factory=dict)  # (group name, email) -> first line
+    roles: dict[tuple[str, str], str] = field(default_factory=dict)  # (group name, email) -> "", "manager", "expert"
 
 
 class RowChecker:
@@ -83,6 +91,7 @@ class RowChecker:
         territory = self._territory(row, reasons)
         mailbox = self._mailbox(row, reasons)
         triage = self._kind(row, reasons)
+        role = self._role(row, reasons)
         if not name:
             reasons.append("nom de groupe manquant (colonne « Groupe »)")
         elif len(name) > 200:
@@ -100,8 +109,21 @@ class RowChecker:
         if email:
             self._add_agent(row.line, email, first_name, last_name)
             self.plan.memberships.setdefault((name, email), row.line)
+            if role is not None:
+                self.plan.roles[(name, email)] = role
 
     # -- cells ----------------------------------------------------------
+    @staticmethod
+    def _role(row: Row, reasons: list[str]) -> str | None:
+        """The member's role: None when the cell is empty or absent (an existing role is kept)."""
+        cell = row.get("role")
+        if not cell:
+            return None
+        role = ROLE_WORDS.get(fold(cell))
+        if role is None:
+            reasons.append(f"rôle inconnu « {cell} » (attendu : agent, responsable ou expert)")
+        return role
+
     def _email(self, row: Row, reasons: list[str]) -> str | None:
         raw = bare_address(row.get("email"))
         if not raw:

@@ -32,7 +32,10 @@ HEADER_ALIASES = {
     "mailbox": ("bal", "balpartagee", "boiteauxlettres", "boiteauxlettrespartagee", "boitealettres",
                 "boitepartagee", "adressemailgenerique", "emailgenerique", "mailgenerique", "adressegenerique"),
     "kind": ("type", "typedegroupe", "typegroupe"),
+    "role": ("role", "roleagent", "roledanslegroupe", "roledelagent"),
 }
+ROLE_HEADER = "Rôle"  # optional: responsable / expert, brought into the area's late cases
+ROLE_CELLS = {"": "", "manager": "responsable", "expert": "expert"}  # membership role -> how the file says it
 
 
 class DirectoryFileError(ValueError):

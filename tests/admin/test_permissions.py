@@ -94,3 +94,20 @@ def _same(path: str, pattern: str) -> bool:
     """"/tickets/{ref}/clore" covers "/tickets/{reference}/clore": same shape, placeholders anywhere."""
     normalise = lambda value: re.sub(r"\{\w+\}", "{}", value)  # noqa: E731
     return normalise(path) == normalise(pattern)
+
+
+def test_every_form_is_refused_without_its_csrf_token(app, database, settings, places):
+    from gateway.models import AuditEvent, OutboundMail
+
+    admin = _client_as(app, database, settings, "admin")
+    with database.begin() as session:
+        before = (session.query(AuditEvent).count(), session.query(OutboundMail).count())
+    for route in (r for r in ROUTES if r.method == "POST"):
+        path = route.path.format(**places)
+        form = {key: value.format(role="admin", **places) for key, value in route.form.items()}
+        answer = admin.post(path, data=form)
+        assert answer.status_code == 400, f"POST {path} without a CSRF token: {answer.status_code}"
+        assert "jeton de sécurité" in answer.get_data(as_text=True)
+    with database.begin() as session:
+        assert (session.query(AuditEvent).count(), session.query(OutboundMail).count()) == before
+    assert admin.get("/tickets").status_code == 200  # still logged in: the logout form was refused too

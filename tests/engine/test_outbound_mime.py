@@ -96,3 +96,19 @@ def test_an_attached_mail_in_8bit_is_declared_so():
     assert b"Content-Transfer-Encoding: 8bit" in raw
     attached = next(read_back(raw).iter_attachments()).get_content()
     assert "Prime d'activité réduite." in attached.get_content()
+
+
+def test_text_parts_are_quoted_printable_and_read_back_exactly():
+    """Quoted-printable keeps French text short on the wire and compressible in the outbox."""
+    from email import message_from_bytes, policy
+
+    from gateway.outbound.mime import compose
+
+    text = "Bonjour Agnès,\nFrom the start: « RSA » reçu, 12 € \t \n" + "é" * 200 + "\n.\nfin sans saut"
+    raw = compose([("From", "aplus@aplus.localhost"), ("Subject", "Essai")], text, "<p>Reçu</p>")
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw
+    assert b"\nFrom " not in raw  # an mbox relay would mangle it
+    assert max(len(line) for line in raw.split(b"\n")) <= 78
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert mail.get_body(("plain",)).get_content() == text
+    assert mail.get_body(("html",)).get_content() == "<p>Reçu</p>"

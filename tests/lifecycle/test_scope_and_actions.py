@@ -104,3 +104,22 @@ def test_backfill_reads_the_routing_json(post):
         scope = scope_from_record(ticket.routing)
         assert scope.organisations == ["CAF"] and scope.areas == [("13", "")]
         assert sorted(scope.group_ids) == sorted(g.id for g in ticket.groups)
+
+
+def test_directory_csv_reads_and_writes_the_role_of_a_member(database):
+    from routing.directory.csv_file import export_directory, import_directory
+
+    text = ("Prénom;Nom;Email;Groupe;Organisation;Territoire;BAL;Rôle\n"
+            "Chloé;Resp;chloe@caf13.example;CAF 13;CAF;13;;Responsable\n"
+            "Awa;Diallo;awa@caf13.example;CAF 13;CAF;13;;\n"
+            "Jo;Durand;jo@caf13.example;CAF 13;CAF;13;;chef suprême\n")
+    with database.begin() as session:
+        report = import_directory(session, text)
+        assert [r.line for r in report.rejected] == [4]
+        assert "rôle inconnu « chef suprême »" in report.rejected[0].reasons[0]
+        exported = export_directory(session)
+    assert exported.splitlines()[0].endswith(";Rôle")
+    assert "Chloé;Resp;chloe@caf13.example;CAF 13;CAF;13;;;responsable" in exported.splitlines()
+    with database.begin() as session:  # the exported file imports again unchanged
+        again = import_directory(session, exported)
+        assert again.memberships.created == 0 and again.memberships.updated == 0

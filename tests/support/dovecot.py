@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -131,7 +132,8 @@ class Dovecot:
             extra=self.extra_config, **identities))
 
     def start(self) -> "Dovecot":
-        self.process = subprocess.Popen(["dovecot", "-F", "-c", str(self.config_path)],
+        # Its own session: stopping the server stops every process of the instance, connections included.
+        self.process = subprocess.Popen(["dovecot", "-F", "-c", str(self.config_path)], start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -145,13 +147,17 @@ class Dovecot:
         raise RuntimeError("Dovecot did not listen within 20 s: " + self.log())
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        """Stop the instance like a crash or a reboot would: master, logins and open IMAP sessions alike.
+
+        Dovecot's IMAP processes outlive a terminated master (clients keep
+        their sessions), so the whole process group is killed.
+        """
+        if self.process is not None:
             try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait(10)
         self.process = None
 
     def restart(self) -> None:

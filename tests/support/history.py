@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from gateway.models import AuditEvent, Attachment, InboundMail, Message, OutboundMail, Participant, Ticket
+from gateway.models import AuditEvent, Attachment, Base, InboundMail, Message, OutboundMail, Participant, Ticket
 from gateway.storage.compression import pack
 from gateway.storage.db import Database
 
@@ -68,10 +68,15 @@ def fill_history(database: Database, tickets: int, *, start: int = 0, seed: int 
     inbound_raw = pack(_mail_bytes("demande", 3700))
     outbound_raw = pack(_mail_bytes("relais", 5200))
     ids = _next_ids(database)
+    directory = _directory_ids(database)
     for first in range(start, start + tickets, BATCH_TICKETS):
         rows = _batch(rng, ids, range(first, min(first + BATCH_TICKETS, start + tickets)), now, inbound_raw, outbound_raw)
+        scopes = _scope_rows(rng, directory, rows["tickets"])
         with database.transaction() as connection:
             connection.execute(sa.insert(Ticket.__table__), rows["tickets"])
+            for table, scope_rows in scopes.items():
+                if scope_rows:
+                    connection.execute(sa.insert(Base.metadata.tables[table]), scope_rows)
             connection.execute(sa.insert(Participant.__table__), rows["participants"])
             connection.execute(sa.insert(tables["inbound_mail"]), rows["inbound"])
             connection.execute(sa.insert(Message.__table__), rows["messages"])
@@ -82,6 +87,30 @@ def fill_history(database: Database, tickets: int, *, start: int = 0, seed: int 
         if progress is not None:
             progress(min(first + BATCH_TICKETS, start + tickets))
     _advance_sequences(database)
+
+
+def _directory_ids(database: Database) -> dict[str, list[int]]:
+    """Ids of the directory's areas, organisations and groups, for the tickets' scope rows."""
+    with database.engine.connect() as connection:
+        return {name: list(connection.scalars(sa.select(Base.metadata.tables[name].c.id)))
+                for name in ("areas", "organisations", "groups")}
+
+
+def _scope_rows(rng, directory: dict[str, list[int]], tickets: list[dict]) -> dict[str, list[dict]]:
+    """The relational scope of each ticket (areas, organisations, groups), where those tables exist."""
+    scopes: dict[str, list[dict]] = {}
+    tables = Base.metadata.tables
+    if "ticket_areas" in tables and directory["areas"]:
+        scopes["ticket_areas"] = [{"ticket_id": t["id"], "area_id": area, "role": ""} for t in tickets
+                                  for area in rng.sample(directory["areas"], min(2, len(directory["areas"])))]
+    if "ticket_organisations" in tables and directory["organisations"]:
+        scopes["ticket_organisations"] = [{"ticket_id": t["id"], "organisation_id": rng.choice(directory["organisations"])}
+                                          for t in tickets]
+    if "ticket_groups" in tables and directory["groups"]:
+        scopes["ticket_groups"] = [{"ticket_id": t["id"], "group_id": group, "active": True, "added_at": t["created_at"]}
+                                   for t in tickets
+                                   for group in rng.sample(directory["groups"], min(2, len(directory["groups"])))]
+    return scopes
 
 
 def _next_ids(database: Database) -> dict[str, int]:

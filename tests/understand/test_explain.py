@@ -10,7 +10,7 @@ from .builders import fixture
 
 KEYS = {
     "file", "kind", "message_id", "requester", "aidant", "subject", "text", "elided", "attachments",
-    "forwarded", "bounce", "automatic", "routing", "thread", "defects",
+    "forwarded", "bounce", "automatic", "routing", "thread", "defects", "signature", "received",
 }  # fmt: skip
 
 GMAIL_FORWARD = """From: Sophie Aidante <sophie@france-services-arras.example>

@@ -68,6 +68,7 @@ def test_reasons_name_the_rules_that_hit():
         "header:auto-submitted=auto-generated",
         "header:x-auto-response-suppress+exchange-rule",
         "subject:auto-reply",
+        "body:absence",  # short, answers our mail, "absent du ... au ..."
     ]
 
 

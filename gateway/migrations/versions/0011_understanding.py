@@ -1,16 +1,17 @@
-"""understanding
+"""understanding: the author's identity block, apart from their words
 
 Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-04 01:00:00
 
-Reserved for issue 12 (understanding): anything its reader must store.
-Empty until that work lands, so that every piece of work has its own step in
-one linear history.
+Issue 12: a message's text is the author's words with the closing formula;
+the identity block (name, title, service, address, phone) found under it is
+kept in ``messages.signature`` so that relayed mail shows it apart, in a
+shorter form (without contact details for the usager's copy).
 """
 
-from alembic import op  # noqa: F401  (used once the step is written)
-
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'
@@ -19,8 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("messages") as batch:
+        batch.add_column(sa.Column("signature", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("messages") as batch:
+        batch.drop_column("signature")
