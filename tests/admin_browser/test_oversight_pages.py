@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from gateway.models import InboundMail, Ticket, utcnow
 from gateway.processing.processor import drain
