@@ -38,6 +38,7 @@ from gateway.config import Settings
 from gateway.models import Attachment, AuditEvent, InboundMail, Message, OutboundMail, Ticket, audit, utcnow
 from gateway.models.bounces import Bounce
 from gateway.models.search import FTS_TABLE
+from gateway.processing.spool_actions import DISCARDED
 from gateway.storage import attachment_store
 from gateway.storage.db import Database
 
@@ -195,7 +196,8 @@ def _captured_files(settings: Settings, outbound_id: int) -> list[Path]:
 def _drop_old_raw(database: Database, settings: Settings, report: PurgeReport, dry_run: bool) -> None:
     """Raw bytes of mail processed or delivered long enough ago: emptied, the rows kept for the log."""
     cutoff = utcnow() - timedelta(days=settings.raw_mail_retention_days)
-    report.raw_inbound = _empty_raw(database, InboundMail, (InboundMail.state == "done",
+    # a discarded mail (set aside by a person, or refused after review) is kept as long, then emptied too
+    report.raw_inbound = _empty_raw(database, InboundMail, (InboundMail.state.in_(("done", DISCARDED)),
                                                             InboundMail.processed_at < cutoff), dry_run)
     report.raw_outbound = _empty_raw(database, OutboundMail, (OutboundMail.state == "sent",
                                                               OutboundMail.sent_at < cutoff), dry_run)
