@@ -100,11 +100,6 @@ def _settings_or_error() -> Settings:
         return load_settings()
     except (ValueError, TypeError) as error:
         raise UserError(_bad_setting_message(error)) from None
-    except OSError as error:
-        message = french_message(error)
-        if message is None:
-            raise
-        raise UserError(message) from None
 
 
 def _bad_setting_message(error: Exception) -> str:
