@@ -19,7 +19,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, redirect, request, session as cookie, url_for
-from sqlalchemy import Select, and_, column, exists, false, or_, select, table
+from sqlalchemy import Select, and_, column, false, or_, select, table
 
 from gateway.models import Account, Ticket
 from admin import context, sessions
@@ -151,14 +151,13 @@ def manager_scope(account: Account):
     """The SQL condition "this ticket is in one of the manager's (area, organisation) pairs"."""
     areas, organisations = TICKET_AREAS, TICKET_ORGANISATIONS
     conditions = []
-    for scope in account.scopes:
+    for scope in account.scopes:  # IN (subquery), not EXISTS: see admin/ticket_list.py
         parts = []
         if scope.area_id is not None:
-            parts.append(exists(select(areas.c.ticket_id).where(
-                areas.c.ticket_id == Ticket.id, areas.c.area_id == scope.area_id)))
+            parts.append(Ticket.id.in_(select(areas.c.ticket_id).where(areas.c.area_id == scope.area_id)))
         if scope.organisation_id is not None:
-            parts.append(exists(select(organisations.c.ticket_id).where(
-                organisations.c.ticket_id == Ticket.id, organisations.c.organisation_id == scope.organisation_id)))
+            parts.append(Ticket.id.in_(select(organisations.c.ticket_id).where(
+                organisations.c.organisation_id == scope.organisation_id)))
         if parts:
             conditions.append(and_(*parts))
     return or_(*conditions) if conditions else false()

@@ -58,7 +58,8 @@ def scenarios(organisation_id: int, area_id: int) -> list[tuple[str, str, str]]:
         ("list", "liste, organisme + territoire", f"/tickets?organisation={organisation_id}&area={area_id}"),
         ("list", "liste, en retard, plus anciens d'abord", "/tickets?late=1&sort=ancien"),
         ("list", "liste, recherche d'un mot", "/tickets?q=déménagement"),
-        ("list", "liste, recherche de deux mots + statut", "/tickets?q=pension+retraite&status=closed"),
+        ("list", "liste, recherche de deux mots + statut", "/tickets?q=pension+carrière&status=closed"),
+        ("list", "liste, recherche d'un mot rare", "/tickets?q=quimperlé17"),
         ("list", "liste, page 200", "/tickets?page=200"),
     ]
 

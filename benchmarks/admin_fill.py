@@ -34,13 +34,24 @@ ORGANISATIONS = ("CAF", "CPAM", "FT", "CNAV", "CARSAT", "MSA", "MDPH", "PREF", "
 AREAS = ("01", "06", "13", "14", "21", "29", "31", "33", "34", "35", "38", "44", "49", "54", "57", "59", "62",
          "63", "67", "68", "69", "75", "76", "77", "78", "83", "84", "91", "92", "93", "94", "95", "2A", "2B",
          "971", "972", "973", "974", "976", "87")
-WORDS = (
-    "dossier bloqué depuis déménagement allocation logement pension retraite attestation versement suspendu "
-    "justificatif demande renouvellement titre séjour carte vitale indemnités chômage inscription radiation "
-    "courrier réponse relance rendez-vous agence département commune adresse situation familiale enfant "
-    "naissance décès conjoint ressources trimestrielle déclaration impôts prélèvement remboursement trop-perçu "
-    "recours amiable médiation handicap reconnaissance taux incapacité prestation complémentaire solidarité"
+#: Words of any mail (greetings, linking words): in every ticket, as in real mail.
+COMMON = (
+    "bonjour je vous écris car mon dossier est toujours bloqué depuis plusieurs semaines et je ne reçois aucune "
+    "réponse de votre part pourriez-vous me dire où en est ma demande merci de votre aide cordialement madame "
+    "monsieur nous avons bien reçu les pièces le service a transmis votre situation sera examinée rapidement"
 ).split()
+#: What a case is about: each ticket has one topic, whose words only its mails use (about 1 ticket in 12 each),
+#: so a search for a word finds a realistic share of the tickets, not all of them.
+TOPICS = (
+    "rsa allocation suspendue revenu solidarité active", "retraite pension carsat relevé carrière trimestres",
+    "déménagement changement adresse transfert dossier caisse", "carte vitale remboursement soins assurance maladie",
+    "chômage indemnités inscription radiation france travail", "logement apl aide loyer bailleur quittance",
+    "handicap aah reconnaissance taux incapacité mdph", "titre séjour renouvellement préfecture récépissé rendez-vous",
+    "impôts prélèvement source avis imposition trop-perçu", "naissance enfant prestation familiale complément",
+    "décès conjoint pension réversion veuvage", "urssaf cotisations auto-entrepreneur déclaration trimestrielle",
+)
+#: Rare words: a few tickets each (names of towns, a vocabulary of unusual words).
+RARE = tuple(f"{stem}{n}" for stem in ("marseillette", "saintaubin", "villeneuvois", "quimperlé") for n in range(250))
 BATCH = 5000
 
 
@@ -114,7 +125,8 @@ def _ticket_rows(rng: random.Random, number: int, now: datetime, directory: dict
         closed, closed_at = False, None
     status = "closed" if closed else ("open" if replied else "new")
     late = status != "closed" and not replied and (now - created) > timedelta(days=5)
-    subject = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(3, 9))).capitalize()
+    topic = TOPICS[number % len(TOPICS)].split()
+    subject = " ".join(rng.choice(topic) for _ in range(rng.randrange(2, 5))).capitalize()
     yield "tickets", {
         "id": number, "reference": f"B{number:07d}", "subject": subject, "status": status, "created_at": created,
         "first_agent_reply_at": reply_at, "closed_at": closed_at, "routing": '{"decision": {}, "steps": []}',
@@ -153,11 +165,11 @@ def _ticket_rows(rng: random.Random, number: int, now: datetime, directory: dict
     for index in range(rng.randrange(3, 9)):
         ids["message"] += 1
         author = participants[0] if index == 0 else rng.choice(participants)
-        body = _text(rng)
+        body = _text(rng, topic)
         yield "messages", {
             "id": ids["message"], "ticket_id": number, "author_id": author,
             "visibility": "internal" if index and rng.random() < 0.2 else "public", "kind": "message",
-            "text": body + "\n\n> " + _text(rng, 200, 1200).replace("\n", "\n> "), "trimmed": body,
+            "text": body + "\n\n> " + _text(rng, topic, 200, 1200).replace("\n", "\n> "), "trimmed": body,
             "elided": "", "html": None, "rfc_message_id": f"<m{ids['message']}@example.org>",
             "our_message_id": f"<o{ids['message']}@aplus.localhost>", "source": "mail", "inbound_id": None,
             "created_at": moment,
@@ -179,13 +191,14 @@ def _ticket_rows(rng: random.Random, number: int, now: datetime, directory: dict
                                "ticket_id": number, "detail": "{}"}
 
 
-def _text(rng: random.Random, low: int = 300, high: int = 3000) -> str:
-    """A mail body of a realistic length: sentences of the vocabulary, a few paragraphs."""
+def _text(rng: random.Random, topic: list[str], low: int = 300, high: int = 3000) -> str:
+    """A mail body of a realistic length: mostly common words, some of the ticket's topic, rarely a rare one."""
     size = int(min(high, max(low, rng.lognormvariate(6.6, 0.6))))
     words: list[str] = []
     length = 0
     while length < size:
-        word = rng.choice(WORDS)
+        draw = rng.random()
+        word = rng.choice(topic) if draw < 0.15 else (rng.choice(RARE) if draw < 0.152 else rng.choice(COMMON))
         words.append(word)
         length += len(word) + 1
         if rng.random() < 0.08:

@@ -70,7 +70,7 @@ class Settings:
     imap_lease_seconds: float = 120.0
     imap_timeout: float = 60.0
     imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
-    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    raw_compression: str = "auto"  # raw mail: "zlib", "none", or "auto" (zlib on SQLite; PostgreSQL compresses itself)
     statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     admin_host: str = "127.0.0.1"  # the oversight admin (``aplus admin``, started by ``aplus run``)
     admin_port: int = 8080

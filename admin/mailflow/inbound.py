@@ -18,13 +18,12 @@ from gateway.processing import review, spool_actions
 from gateway.processing.spool_actions import SpoolActionError, label
 
 PAGE_SIZE = 50
-LISTED_STATES = ("quarantined", "review", "queued", "discarded", "rejected", "done")
+LISTED_STATES = ("quarantined", "review", "queued", "discarded", "done")
 HEADINGS = {
     "quarantined": "Messages en quarantaine",
     "review": "Réponses à vérifier",
     "queued": "Messages en file d'attente",
-    "discarded": "Messages écartés",
-    "rejected": "Messages refusés après vérification",
+    "discarded": "Messages écartés ou refusés après vérification",
     "done": "Messages traités",
 }
 

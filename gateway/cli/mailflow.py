@@ -16,6 +16,7 @@ import click
 from sqlalchemy.orm import Session
 
 from gateway.cli.app import _database, main
+from gateway.cli.outbox import outbox
 
 CONSOLE = "console"
 
@@ -72,12 +73,7 @@ def spool_discard(ctx: click.Context, inbound_id: int, reason: str) -> None:
     click.echo(f"Message {inbound_id} écarté. La raison est gardée au journal.")
 
 
-@main.group()
-def outbox() -> None:
-    """File de sortie."""
-
-
-@outbox.command("retry")
+@outbox.command("retry")  # on the group of gateway/cli/outbox.py (list, show)
 @click.argument("outbound_id", type=int)
 @click.pass_context
 def outbox_retry(ctx: click.Context, outbound_id: int) -> None:

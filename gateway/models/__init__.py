@@ -9,6 +9,7 @@ from gateway.models.directory import (
 )
 from gateway.models.imap import ImapArrival, ImapMailbox, ImapProblem
 from gateway.models.lifecycle import LifecycleMark
+from gateway.models import list_indexes  # noqa: F401  (indexes of the admin's ticket list, on tickets)
 from gateway.models.mail import InboundMail, OutboundMail
 from gateway.models import search as _search  # noqa: F401  (its DDL event must be registered)
 from gateway.models.scopes import TicketArea, TicketGroup, TicketOrganisation

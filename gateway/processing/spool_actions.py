@@ -33,7 +33,7 @@ STATE_LABELS = {
     "done": "traité",
     "quarantined": "en quarantaine",
     "review": "à vérifier",
-    DISCARDED: "écarté",
+    DISCARDED: "écarté",  # also a held mail refused after review (gateway.processing.review)
 }
 
 

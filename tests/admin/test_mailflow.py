@@ -121,7 +121,7 @@ def test_a_held_reply_can_be_rejected_with_a_reason(client, login_as, flow, data
     post(client, f"{path}/refuser", path, raison="Adresse usurpée")
     with database.begin() as session:
         row = session.get_one(InboundMail, flow["held"])
-        assert row.state == "rejected" and "Adresse usurpée" in row.error
+        assert row.state == "discarded" and "Adresse usurpée" in row.error
 
 
 def test_the_outbox_lists_failed_mail_and_retries_it(client, login_as, flow, database):

@@ -127,3 +127,21 @@ def test_an_unknown_mail_is_a_clear_refusal(directory, settings):
         with pytest.raises(SpoolActionError, match="Aucun message n° 999"):
             with directory.begin() as session:
                 action(session)
+
+
+def test_a_discarded_mail_is_kept_until_the_raw_mail_retention_empties_it(directory, settings, quarantined):
+    from datetime import timedelta
+
+    from gateway.models import utcnow
+    from gateway.processing.retention import purge
+
+    with directory.begin() as session:
+        spool_actions.discard(session, quarantined, actor="admin", reason="publicité")
+    purge(directory, settings)
+    with directory.begin() as session:
+        row = session.get_one(InboundMail, quarantined)
+        assert b"List-Unsubscribe" in row.raw  # still there for a wrong discard to be undone
+        row.processed_at = utcnow() - timedelta(days=settings.raw_mail_retention_days + 1)
+    purge(directory, settings)
+    with directory.begin() as session:
+        assert session.get_one(InboundMail, quarantined).raw == b""

@@ -11,7 +11,9 @@ Issue 9 (the admin), mail flow, directory and statistics side:
 - ``active`` on organisations, areas and groups, so the directory pages can
   deactivate them (agents already had it). Added with ``ADD COLUMN`` and a
   server default, which SQLite does without rebuilding the table, so the
-  directory revision triggers stay in place.
+  directory revision triggers stay in place;
+- indexes of the admin's ticket list (``gateway/models/list_indexes.py``),
+  found missing by ``benchmarks/admin.py``.
 """
 
 import sqlalchemy as sa
@@ -25,6 +27,11 @@ branch_labels = None
 depends_on = None
 
 DIRECTORY_TABLES_WITH_ACTIVE = ("organisations", "areas", "groups")
+LIST_INDEXES = {
+    "ix_tickets_created_at_id": ["created_at", "id"],
+    "ix_tickets_status_created_at": ["status", "created_at"],
+    "ix_tickets_late_since": ["late_since"],
+}
 
 
 def upgrade() -> None:
@@ -54,9 +61,13 @@ def upgrade() -> None:
         op.create_index(op.f(f"ix_bounces_{column}"), "bounces", [column], unique=False)
     for table in DIRECTORY_TABLES_WITH_ACTIVE:
         op.add_column(table, sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False))
+    for name, columns in LIST_INDEXES.items():
+        op.create_index(name, "tickets", columns, unique=False)
 
 
 def downgrade() -> None:
+    for name in LIST_INDEXES:
+        op.drop_index(name, table_name="tickets")
     for table in DIRECTORY_TABLES_WITH_ACTIVE:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("active")
