@@ -216,7 +216,11 @@ class GatewaySocketController(UnixSocketController):
             data_size_limit=settings.max_message_bytes,
             server_hostname=settings.domain,
             ident="A+ passerelle",
+            command_call_limit=command_call_limit(settings.smtp_max_commands),
         )
+        self.admission = Admission(settings.smtp_max_connections, settings.smtp_max_connections_per_client)
+        self.budget = DataBudget(settings.smtp_data_memory_bytes)
+        self.max_session_seconds = settings.smtp_max_session_seconds
 
     factory = GatewayController.factory
 
