@@ -170,7 +170,8 @@ def test_without_idle_the_poller_polls(database, settings):
 
 
 def test_the_poller_reconnects_after_a_server_restart(database, mailbox_settings, dovecot, caplog):
-    poller = poller_for(database, mailbox_settings)
+    # IDLE at most 10 s (a third of the lease): a notification lost in the restart costs that much, not a mail
+    poller = poller_for(database, imap_settings(mailbox_settings, dovecot, imap_lease_seconds=30.0))
     stop = threading.Event()
     thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
     thread.start()

@@ -71,7 +71,8 @@ def test_the_database_down_defers_in_postfix_and_the_mail_arrives_once_after(beh
     send_through(postfix, request_mail(), [gateway.settings.address])
 
     postfix.wait_for_log(r"status=deferred .*451 4\.3\.0")
-    assert gateway.inbound() == [] and postfix.deferred() == 1
+    assert wait_for(lambda: postfix.deferred() == 1, timeout=10)  # the queue file follows the log line
+    assert gateway.inbound() == []
     assert not any("Undelivered" in str(r.message["Subject"]) for r in gateway.sink.received)  # deferred, not bounced
 
     gateway.controller.handler.database = working
@@ -79,7 +80,7 @@ def test_the_database_down_defers_in_postfix_and_the_mail_arrives_once_after(beh
     assert wait_for(lambda: len(gateway.inbound()) == 1, timeout=60)
     postfix.wait_for_log(r"lmtp.*status=sent")
     time.sleep(2)  # another retry would have come by now
-    assert len(gateway.inbound()) == 1 and postfix.deferred() == 0
+    assert len(gateway.inbound()) == 1 and wait_for(lambda: postfix.deferred() == 0, timeout=10)
 
 
 def test_postfix_refuses_mail_over_the_aligned_size_limit_at_the_door(behind_postfix):
@@ -125,14 +126,15 @@ def test_the_pipe_transport_stores_and_defers_with_exit_75(database, settings, s
     try:
         send_through(postfix, request_mail(), [settings.address])  # the database is unreachable: exit 75
         postfix.wait_for_log(r"aplus-pipe.*status=deferred")
-        assert _spooled(database) == [] and postfix.deferred() == 1
+        assert wait_for(lambda: postfix.deferred() == 1, timeout=10)  # the queue file follows the log line
+        assert _spooled(database) == []
 
         postfix.toml.write_text(gateway_toml(url))  # the database is back
 
         assert wait_for(lambda: _spooled(database) == [("pipe", settings.address)], timeout=60)
         postfix.wait_for_log(r"aplus-pipe.*status=sent")
         time.sleep(2)
-        assert len(_spooled(database)) == 1 and postfix.deferred() == 0
+        assert len(_spooled(database)) == 1 and wait_for(lambda: postfix.deferred() == 0, timeout=10)
     finally:
         postfix.close()
 
