@@ -47,7 +47,13 @@ class AdminServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown()
+        """Finish the requests being served, then close every socket so the loop ends at once.
+
+        Closing only the listening socket would leave kept-alive browser
+        connections in waitress's map, and its loop running until they time out.
+        """
+        self._server.task_dispatcher.shutdown(timeout=5)
+        for channel in list(self._server._map.values()):
+            channel.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -33,6 +33,8 @@ POOL = seeds()
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=0, help="stop after this long (0: no limit), report what was done")
+    parser.add_argument("--progress", type=Path, default=None, help="file rewritten every 1,000 mails with the counts so far")
     options = parser.parse_args()
     failures: Counter = Counter()
     first: dict[str, str] = {}
@@ -43,8 +45,13 @@ def main() -> None:
               suppress_health_check=list(HealthCheck))
     @given(mutated_mail(POOL))
     def one(raw: bytes) -> None:
+        if options.seconds and time.monotonic() - started > options.seconds:
+            raise KeyboardInterrupt  # hypothesis stops at once on it, without shrinking
         seen[0] += 1
-        started = time.perf_counter()
+        if options.progress and seen[0] % 1000 == 0:
+            options.progress.write_text(f"{seen[0]} mails, {sum(failures.values())} tracebacks, "
+                                        f"slowest {slowest[0] * 1000:.0f} ms, {time.monotonic() - started:.0f} s\n")
+        begun = time.perf_counter()
         try:
             mail = read_mail(raw)
             if mail.sender is not None:
@@ -53,10 +60,13 @@ def main() -> None:
             key = f"{type(error).__name__} at {traceback.extract_tb(error.__traceback__)[-1].name}"
             failures[key] += 1
             first.setdefault(key, traceback.format_exc())
-        slowest[0] = max(slowest[0], time.perf_counter() - started)
+        slowest[0] = max(slowest[0], time.perf_counter() - begun)
 
     started = time.monotonic()
-    one()
+    try:
+        one()
+    except KeyboardInterrupt:
+        print(f"stopped after {options.seconds:g} s (--seconds)")
     print(f"{seen[0]} mutated mails in {time.monotonic() - started:.0f} s, slowest {slowest[0] * 1000:.0f} ms, "
           f"tracebacks: {sum(failures.values())}")
     for key, count in failures.most_common():

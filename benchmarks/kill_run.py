@@ -128,7 +128,8 @@ def run(kind: str, database_url: str, mails: int, kills: int, seed: int) -> dict
     env = {**os.environ, "APLUS_DATA_DIR": str(folder), "APLUS_SMTP_PORT": str(port), "APLUS_DELIVERY": "relay",
            "APLUS_RELAY_HOST": "127.0.0.1", "APLUS_RELAY_PORT": str(relay_port), "APLUS_RELAY_TIMEOUT": "2",
            "APLUS_PROCESS_LEASE_SECONDS": "5", "APLUS_RETRY_BASE_SECONDS": "1", "APLUS_RETRY_MAX_SECONDS": "5",
-           "APLUS_PROCESS_MAX_ATTEMPTS": "50", "APLUS_DATABASE_URL": database_url, "APLUS_SECRET_KEY": "kill-run"}
+           "APLUS_PROCESS_MAX_ATTEMPTS": "50", "APLUS_DATABASE_URL": database_url, "APLUS_SECRET_KEY": "kill-run",
+           "APLUS_ADMIN_PORT": str(free_port())}
     subprocess.run([sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    capture_output=True)
     gateway = Gateway(env)

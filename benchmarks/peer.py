@@ -222,6 +222,7 @@ def run_processors(folder: Path, count: int, processors: int) -> float:
            "APLUS_PROCESSORS": str(processors), "APLUS_SMTP_PORT": str(free_port()), "APLUS_DELIVERY": "capture"}
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "aplus"), "run"], env=env, cwd=ROOT,
+                               stdin=subprocess.PIPE,  # kept open: aplus run stops at the end of its input
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     started = time.perf_counter()
     try:
@@ -230,6 +231,8 @@ def run_processors(folder: Path, count: int, processors: int) -> float:
                 left = session.scalar(select(func.count()).select_from(InboundMail).where(InboundMail.state == "queued"))
             if left == 0:
                 break
+            if process.poll() is not None:
+                raise RuntimeError(f"aplus run stopped (exit {process.returncode}) with {left} mails left")
             if time.perf_counter() - started > 600:
                 raise RuntimeError("aplus run did not process the spool in 10 minutes")
             time.sleep(0.05)

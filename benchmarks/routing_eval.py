@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--errors", action="store_true", help="list the dev set's mistakes")
     args = parser.parse_args(argv)
-    for name in ("dev.jsonl", "holdout.jsonl", "dev2.jsonl", "holdout2.jsonl"):
+    for name in ("dev.jsonl", "holdout.jsonl", "dev2.jsonl", "holdout2.jsonl", "holdout3.jsonl"):
         report = evaluate(name)
         print(render(report))
         if args.errors and name == "dev.jsonl":

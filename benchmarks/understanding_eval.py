@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list the tuning set's mistakes")
     args = parser.parse_args(argv)
-    for name in ("tuning", "heldout"):
+    for name in ("tuning", "heldout", "heldout_b"):
         per_class, goals, errors = evaluate(name)
         print(render(name, per_class, goals))
         if args.errors and name == "tuning":

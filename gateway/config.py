@@ -70,7 +70,7 @@ class Settings:
     imap_lease_seconds: float = 120.0
     imap_timeout: float = 60.0
     imap_mailboxes: tuple = ()  # more mailboxes: [[imap]] tables of the TOML file
-    raw_compression: str = "zlib"  # how raw inbound/outbound mail is stored: "zlib" or "none"
+    raw_compression: str = "auto"  # raw mail: "zlib", "none", or "auto" (zlib on SQLite; PostgreSQL compresses itself)
     statistics_every_mails: int = 2000  # a processor refreshes the planner's statistics after this many mails
     admin_host: str = "127.0.0.1"  # the oversight admin (``aplus admin``, started by ``aplus run``)
     admin_port: int = 8080
@@ -102,6 +102,8 @@ class Settings:
     smtp_max_commands: int = 1000  # times one command may come per session (NOOP, RSET, EHLO...: 20)
     smtp_data_memory_bytes: int = 128 * 1024 * 1024  # DATA buffered by all sessions together; over it 451
     admin_metrics_public: bool = False  # /healthz and /metrics answer any address, not only loopback
+    relay_max_bytes: int = 10 * 1000 * 1000  # biggest mail relayed to participants; bigger files become links
+    attachment_link_days: int = 30  # how long a download link of such a file stays valid
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # -- derived values -------------------------------------------------

@@ -13,6 +13,7 @@ developer. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import fields
 from pathlib import Path
@@ -95,18 +96,6 @@ class AplusGroup(click.Group):
             raise UserError(message) from None
 
 
-def _settings_or_error() -> Settings:
-    try:
-        return load_settings()
-    except (ValueError, TypeError) as error:
-        raise UserError(_bad_setting_message(error)) from None
-    except OSError as error:
-        message = french_message(error)
-        if message is None:
-            raise
-        raise UserError(message) from None
-
-
 def _bad_setting_message(error: Exception) -> str:
     """Name the setting whose value cannot be read, when one can be found."""
     import os
@@ -137,20 +126,30 @@ def main(ctx: click.Context, verbose: bool) -> None:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    exit_code = SETUP_FAILURE_EXIT.get(ctx.invoked_subcommand or "", 1)  # ingest: 75, so the MTA keeps the mail
     try:
-        settings = _settings_or_error()
-    except UserError as error:  # ingest answers a broken set-up with 75, so the MTA keeps the mail
-        error.exit_code = SETUP_FAILURE_EXIT.get(ctx.invoked_subcommand or "", error.exit_code)
-        raise
+        settings = load_settings()
+    except (ValueError, TypeError) as error:
+        click.echo(f"Erreur : {_bad_setting_message(error)}", err=True)
+        ctx.exit(exit_code)
     except Exception as error:  # noqa: BLE001 - a command answers a broken set-up with a sentence
         click.echo(describe_setup_error(error), err=True)
-        ctx.exit(SETUP_FAILURE_EXIT.get(ctx.invoked_subcommand or "", 1))
+        ctx.exit(exit_code)
     compression.configure(settings.raw_compression)
     ctx.obj = {"settings": settings, "database": _LazyDatabase(settings)}
 
 
 #: Exit code per command when the settings cannot be loaded (``aplus ingest``: 75, the MTA retries).
 SETUP_FAILURE_EXIT: dict[str, int] = {}
+
+
+_OS_ERRORS_FR = {
+    errno.ENOTDIR: "un fichier se trouve là où un dossier est attendu",
+    errno.ENOENT: "introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOSPC: "plus de place sur le disque",
+}
 
 
 def describe_setup_error(error: BaseException) -> str:
@@ -160,7 +159,8 @@ def describe_setup_error(error: BaseException) -> str:
                 "dans le dossier de données au premier lancement). Donnez à cet utilisateur le droit d'y écrire, "
                 "ou fixez APLUS_SECRET_KEY.")
     if isinstance(error, OSError):
-        return f"Configuration impossible : {error.strerror or error.__class__.__name__} ({error.filename or ''})."
+        why = _OS_ERRORS_FR.get(error.errno, error.strerror or error.__class__.__name__)
+        return f"Configuration impossible : {error.filename or 'le dossier de données'} : {why}."
     return f"Configuration illisible : {str(error)[:200] or error.__class__.__name__}. Vérifiez les variables APLUS_* et aplus.toml."
 
 

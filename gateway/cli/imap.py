@@ -60,18 +60,21 @@ def _poll_once(poller) -> bool:
     try:
         report = poller.poll_once()
     except Exception as error:  # noqa: BLE001 - a person reads this: a sentence, not a traceback
-        click.echo(f"{poller.config.key} : relève impossible ({_explain(error)}). Rien n'a été déplacé.", err=True)
+        click.echo(f"{poller.config.key} : relève impossible ({_explain(error, poller.config)}). "
+                   "Rien n'a été déplacé.", err=True)
         return False
     left = f", {len(report.left)} laissé(s) sur le serveur (voir le journal)" if report.left else ""
     click.echo(f"{poller.config.key} : {report.stored} message(s) mis en file, {report.acknowledged} déplacé(s){left}.")
     return True
 
 
-def _explain(error: Exception) -> str:
-    from imapclient.exceptions import LoginError
+def _explain(error: Exception, config) -> str:
+    from imapclient.exceptions import IMAPClientError, LoginError
 
     if isinstance(error, LoginError):
         return "identifiant ou mot de passe refusé par le serveur"
+    if isinstance(error, IMAPClientError) and "select" in str(error).lower():
+        return f"le dossier « {config.folder} » n'existe pas sur le serveur ou ne peut pas être ouvert"
     if isinstance(error, ConnectionRefusedError):
         return "le serveur refuse la connexion"
     if isinstance(error, OSError) and "certificate" in str(error).lower():

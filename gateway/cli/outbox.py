@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from gateway.cli import mailflow  # noqa: F401  (defines the ``outbox`` group first)
 from gateway.cli.app import UserError, main
 
 HEADERS = ("X-Aplus-Envelope-To", "From", "To", "Reply-To", "Subject", "Date")
@@ -42,9 +43,20 @@ def readable(raw: bytes) -> str:
     return "\n".join([*lines, "", (body or "").rstrip(), ""])
 
 
-@main.group()
-def outbox() -> None:
-    """Courriels capturés dans le dossier d'envoi (APLUS_DELIVERY=capture)."""
+def _outbox_group() -> click.Group:
+    """``aplus outbox``, shared with the mail-flow actions (``aplus outbox retry``)."""
+    existing = main.commands.get("outbox")
+    if isinstance(existing, click.Group):
+        return existing
+
+    @main.group()
+    def outbox() -> None:
+        """Courriels sortants : relancer un envoi, lire les courriels capturés (APLUS_DELIVERY=capture)."""
+
+    return outbox
+
+
+outbox = _outbox_group()
 
 
 @outbox.command("list")

@@ -22,7 +22,7 @@ def run(ctx: click.Context) -> None:
     from gateway.doorbell import Doorbell
     from gateway.inbound.smtp import GatewayController
     from gateway.scheduler import add_scheduler
-    from gateway.workers import gateway_workers
+    from gateway.workers import gateway_workers, leave_now
 
     inbound, outbound = Doorbell(), Doorbell()
     workers = gateway_workers(settings, inbound, outbound)
@@ -40,6 +40,7 @@ def run(ctx: click.Context) -> None:
     admin_server.stop()
     workers.stop(bells=(inbound, outbound))
     click.echo("Passerelle arrêtée.")
+    leave_now()  # everything is stopped; skip the seconds of interpreter teardown (gateway.workers)
 
 
 def _start_admin(settings, database):

@@ -20,6 +20,11 @@ Exactly once, whatever happens (see ``gateway.inbound.imap_state``):
 A mail larger than ``max_message_bytes`` is left on the server, flagged
 ``\\Flagged``, logged and listed by ``imap_state.problems`` (``/healthz``).
 
+The spool rows are written by ``spool.insert_arrivals``, the one INSERT every
+receiver uses, inside the transaction that also records the arrivals (the
+asynchronous ``SpoolWriter`` is the SMTP receiver's group commit; a poller
+already stores a whole batch per commit).
+
 New mail is awaited with IDLE (RFC 2177), or by polling every
 ``poll_seconds`` on servers without it. imapclient encodes folder names in
 modified UTF-7, so ``Traités`` works as written.
@@ -102,6 +107,8 @@ class MailboxPoller:
 
     def _login(self) -> IMAPClient:
         config = self.config
+        if config.security == "none" and config.host not in ("127.0.0.1", "::1", "localhost"):
+            log.warning("mailbox %s: logging in without TLS to a host that is not this machine", config.key)
         context = ssl.create_default_context(cafile=config.ca_file or None)
         client = IMAPClient(config.host, port=config.effective_port, ssl=config.security == "tls",
                             ssl_context=context, timeout=config.timeout)
@@ -203,7 +210,10 @@ class MailboxPoller:
         ours = [address for _, address in getaddresses(fields)
                 if address and addresses.split_address(address)[1] == self.settings.domain]
         recipients = tuple(dict.fromkeys(address.lower() for address in ours)) or (self.settings.address,)
-        return Arrival(raw, sender, recipients, "imap", f"{self.config.host}:{self.config.effective_port}")
+        # No peer: the sending server's address is not known over IMAP, and the IMAP server's would make SPF
+        # judge the wrong host (the sender is then checked by DKIM, or by the mailbox server's
+        # Authentication-Results when APLUS_TRUSTED_AUTHSERV_ID names it). The arrival row names the mailbox.
+        return Arrival(raw, sender, recipients, "imap", "")
 
     # -- the acknowledgement ------------------------------------------------------------
 

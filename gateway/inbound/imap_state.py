@@ -41,6 +41,17 @@ class Taken:
 
 
 @dataclass(frozen=True)
+class MailboxState:
+    """How a polled mailbox is doing, for ``/healthz``: an empty ``last_error`` means its last pass worked."""
+
+    mailbox: str
+    last_poll_at: datetime | None
+    last_error: str
+    uidvalidity: int | None
+    last_uid: int
+
+
+@dataclass(frozen=True)
 class MailboxProblem:
     """A mail left on the server, for the log and ``/healthz``."""
 
@@ -103,7 +114,7 @@ def observe_uidvalidity(database: Database, box: int, uidvalidity: int) -> tuple
         changed = row.uidvalidity is not None and row.uidvalidity != uidvalidity
         if row.uidvalidity != uidvalidity:
             row.uidvalidity, row.last_uid = uidvalidity, 0
-        row.last_poll_at = utcnow()
+        row.last_poll_at, row.last_error = utcnow(), ""  # connected and logged in: the last error is over
         return row.last_uid, changed
 
 
@@ -213,6 +224,13 @@ def record_error(database: Database, box: int, error: str) -> None:
     """The last connection or server error of a mailbox, for people looking at its state."""
     with database.transaction() as connection:
         connection.execute(update(ImapMailbox).where(ImapMailbox.id == box).values(last_error=error[:2000]))
+
+
+def states(database: Database) -> list[MailboxState]:
+    """Every mailbox the poller has known, with its last pass and last error (``/healthz``)."""
+    with database.begin() as session:
+        return [MailboxState(row.key, row.last_poll_at, row.last_error, row.uidvalidity, row.last_uid)
+                for row in session.scalars(select(ImapMailbox).order_by(ImapMailbox.key))]
 
 
 def problems(database: Database) -> list[MailboxProblem]:

@@ -186,10 +186,7 @@ class GatewayController(Controller):
             ident="A+ passerelle",
             command_call_limit=command_call_limit(settings.smtp_max_commands),
         )
-        # caps shared by the sessions of this receiver (gateway.inbound.smtp_limits)
-        self.admission = Admission(settings.smtp_max_connections, settings.smtp_max_connections_per_client)
-        self.budget = DataBudget(settings.smtp_data_memory_bytes)
-        self.max_session_seconds = settings.smtp_max_session_seconds
+        _share_caps(self, settings)
 
     def factory(self):
         server_class = GatewayLMTP if self.lmtp else GatewaySMTP
@@ -216,7 +213,9 @@ class GatewaySocketController(UnixSocketController):
             data_size_limit=settings.max_message_bytes,
             server_hostname=settings.domain,
             ident="A+ passerelle",
+            command_call_limit=command_call_limit(settings.smtp_max_commands),
         )
+        _share_caps(self, settings)
 
     factory = GatewayController.factory
 
@@ -224,6 +223,13 @@ class GatewaySocketController(UnixSocketController):
         super().start()
         os.chmod(self.unix_socket, 0o666)
 
+
+
+def _share_caps(controller, settings: Settings) -> None:
+    """The caps shared by the sessions of one receiver (``gateway.inbound.smtp_limits``)."""
+    controller.admission = Admission(settings.smtp_max_connections, settings.smtp_max_connections_per_client)
+    controller.budget = DataBudget(settings.smtp_data_memory_bytes)
+    controller.max_session_seconds = settings.smtp_max_session_seconds
 
 
 def _event_loop():

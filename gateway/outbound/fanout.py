@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from gateway import addresses
+from gateway.outbound import attachment_links
 from gateway.storage import attachment_store
 from gateway.config import Settings
 from gateway.outbound import message_ids
@@ -103,12 +104,15 @@ def build_mail(
     internal: bool = False,
     automatic: bool = False,
     attachments: list[tuple[str, str, bytes]] = (),
+    links: list = (),
     reply: bool = False,
 ) -> bytes:
     subject = subject_for(ticket, reply=reply)
     message_id = message_ids.for_recipient(settings, message_id, recipient.id)  # HMAC per recipient
     references = [message_ids.for_recipient(settings, r, recipient.id) for r in references]
     text, html = render_mail(template, **common_context(settings, ticket, recipient, subject), **context)
+    if links:  # files too big to relay: download links (gateway.outbound.attachment_links)
+        text, html = text + attachment_links.links_text(links), html + attachment_links.links_html(links)
     headers = [
         ("From", from_header(settings, author_label)),
         ("To", address_header(recipient.display_name, recipient.email)),
@@ -152,11 +156,16 @@ def written_message_id(raw: bytes) -> str | None:
 
 
 def stored_attachments(settings: Settings, message: Message) -> list[tuple[str, str, bytes]]:
-    return [
-        (a.filename, a.content_type, attachment_store.load(settings.attachments_dir, a.sha256))
-        for a in message.attachments
-        if not a.inline or a.content_type.startswith("image/")
-    ]
+    return relayable_attachments(settings, message)[0]
+
+
+def relayable_attachments(settings: Settings, message: Message) -> tuple[list[tuple[str, str, bytes]], list]:
+    """The files to attach, and download links for those that would make the mail too big to relay."""
+    kept = [a for a in message.attachments if not a.inline or a.content_type.startswith("image/")]
+    if any(a.id is None for a in kept):
+        object_session(message).flush()  # the links name the attachment rows
+    files = [(a.id, a.filename, a.content_type, attachment_store.load(settings.attachments_dir, a.sha256)) for a in kept]
+    return attachment_links.split_for_relay(settings, files)
 
 
 def relay_message(session: Session, settings: Settings, ticket: Ticket, message: Message) -> int:
@@ -164,7 +173,7 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
     author = message.author
     internal = message.visibility == "internal"
     references = thread_references(settings, ticket, message)
-    files = stored_attachments(settings, message)
+    files, links = relayable_attachments(settings, message)
     count = 0
     for recipient in ticket.participants:
         if author is not None and recipient.email == author.email or not recipient.active:
@@ -188,6 +197,7 @@ def relay_message(session: Session, settings: Settings, ticket: Ticket, message:
             references=references,
             internal=internal,
             attachments=files,
+            links=links,
             reply=True,
         )
         queue(session, mail, message_id=message.our_message_id, ticket=ticket, recipient=recipient,
@@ -216,7 +226,7 @@ def announce_new_ticket(
     requester = next(p for p in ticket.participants if p.role == "requester")
     aidant = next((p for p in ticket.participants if p.role == "aidant"), None)
     references = [ticket_root_id(settings, ticket)]
-    files = stored_attachments(settings, request)
+    files, links = relayable_attachments(settings, request)
     count = 0
     for recipient in ticket.participants:
         if recipient.is_agent:
@@ -240,6 +250,7 @@ def announce_new_ticket(
                 message_id=message_id,
                 references=references,
                 attachments=files,
+                links=links,
             )
             key = f"message:{request.id}:{recipient.email}"
         else:

@@ -106,6 +106,8 @@ def invite_agent(session: Session, settings: Settings, ticket: Ticket, agent: Ag
     if existing is not None and existing.active:
         return existing
     group = _agent_group(session, ticket, agent)
+    if group is not None:
+        add_group_scope(session, ticket, group)  # the group's tickets now include this one
     participant = _add_agent(session, settings, ticket, agent.email.lower(), agent.full_name, group, agent.id)
     _announce_invitation(session, settings, ticket, [participant], participant.label, actor, [])
     audit(session, "ticket.agent_invited", ticket_id=ticket.id, actor=actor, agent=agent.email,

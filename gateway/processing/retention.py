@@ -12,8 +12,10 @@ Wiped must mean not recoverable. On SQLite the purge runs with
 ``secure_delete`` (freed content is overwritten with zeros) and ends with a
 VACUUM (the file is rebuilt without free pages) and a WAL checkpoint that
 truncates the write-ahead log, where older copies of pages would otherwise
-linger. On PostgreSQL it ends with VACUUM FULL of the touched tables, which
-rewrites them (and their TOAST tables) into new files.
+linger; the full-text index (FTS5) is optimised first, which drops the wiped
+words it still kept in its segments. On PostgreSQL it ends with VACUUM FULL of
+the touched tables, which rewrites them (their TOAST tables and indexes,
+full-text ones included) into new files.
 
 Separately, raw bytes of inbound mail processed and outbound mail delivered
 more than ``raw_mail_retention_days`` ago are emptied: once a mail is done,
@@ -29,20 +31,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, Text, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
+from gateway.models import Attachment, AuditEvent, InboundMail, Message, OutboundMail, Ticket, audit, utcnow
+from gateway.models.bounces import Bounce
+from gateway.models.search import FTS_TABLE
 from gateway.processing.spool_actions import DISCARDED
-from gateway.models import (Attachment, AuditEvent, InboundMail, Message, OutboundMail, Participant, Ticket, audit,
-                            utcnow)
 from gateway.storage import attachment_store
 from gateway.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 TOUCHED_TABLES = ("tickets", "messages", "participants", "attachments", "inbound_mail", "outbound_mail",
-                  "audit_events")
+                  "audit_events", "bounces")
 RAW_BATCH = 500
 
 
@@ -108,21 +111,25 @@ def _purge_ticket(session: Session, settings: Settings, ticket: Ticket, report: 
     if dry_run:
         return
     for message in ticket.messages:
-        message.text = message.trimmed = message.elided = ""
-        message.html, message.rfc_message_id = None, None
+        wipe_text_columns(message)
         for attachment in list(message.attachments):
             session.delete(attachment)
     for participant in ticket.participants:
-        participant.email = f"anonyme-{participant.id}@purge.invalid"
-        participant.display_name = participant.bounce_detail = participant.token = ""
+        wipe_text_columns(participant)
+        participant.email = f"anonyme-{participant.id}@purge.invalid"  # unique per ticket
     inbound_ids = {m.inbound_id for m in ticket.messages if m.inbound_id is not None}
     for inbound in session.scalars(select(InboundMail).where(or_(InboundMail.ticket_id == ticket.id,
                                                                  InboundMail.id.in_(inbound_ids or {-1})))):
-        _empty_inbound(inbound)
+        inbound.raw = b""
+        wipe_text_columns(inbound)
     for row in outbound:
-        _empty_outbound(row)
+        row.raw = b""
+        wipe_text_columns(row)
+        row.dedup_key = f"purged:{row.id}"  # the key named the recipient; the ticket will never send again
         for path in _captured_files(settings, row.id):
             path.unlink(missing_ok=True)
+    for bounce in session.scalars(select(Bounce).where(Bounce.ticket_id == ticket.id)):
+        wipe_text_columns(bounce)
     for event in session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)):
         event.detail = "{}"
         if "@" in event.actor:
@@ -156,18 +163,29 @@ def _routing_without_words(routing: str) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def _empty_inbound(row: InboundMail) -> None:
-    row.raw = b""
-    row.mail_from = row.rcpt_tos = row.peer = row.error = ""
-    row.sha256 = ""
+#: Text columns a wiped row keeps: states, kinds and codes, never what a person wrote or who they are.
+KEPT_TEXT = {
+    "messages": {"visibility", "kind", "source", "our_message_id"},
+    "participants": {"role", "organisation_label"},
+    "inbound_mail": {"state", "source", "outcome"},
+    "outbound_mail": {"state", "dedup_key"},
+    "bounces": {"status", "action"},
+}
 
 
-def _empty_outbound(row: OutboundMail) -> None:
-    row.raw = b""
-    row.recipient = ""
-    row.dedup_key = f"purged:{row.id}"  # the key named the recipient; the ticket will never send again
-    row.message_id_header = ""
-    row.last_error = ""
+def wipe_text_columns(row) -> None:
+    """Empty every text column of ``row`` but the kept ones, whatever columns later work adds.
+
+    A list of the columns to wipe would miss the next one someone adds (a
+    claimed sender, a signature); a list of what may stay cannot.
+    """
+    table = row.__table__
+    kept = KEPT_TEXT.get(table.name, set())
+    for column in table.columns:
+        if column.key in kept or column.primary_key or column.foreign_keys:
+            continue
+        if isinstance(column.type, (String, Text)) or isinstance(getattr(column.type, "impl", None), (String, Text)):
+            setattr(row, column.key, None if column.nullable else "")
 
 
 def _captured_files(settings: Settings, outbound_id: int) -> list[Path]:
@@ -230,6 +248,9 @@ def compact(database: Database) -> None:
             try:
                 cursor = raw.driver_connection.cursor()
                 cursor.execute("PRAGMA secure_delete=ON")
+                if cursor.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)).fetchone():
+                    # FTS5 keeps deleted words in its segments until they are merged
+                    cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
                 cursor.execute("VACUUM")
                 cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 cursor.close()

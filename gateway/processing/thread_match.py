@@ -91,7 +91,9 @@ def match_thread(
     return NoThread()
 
 
-def _match_signed_reference(session: Session, settings: Settings, message_ids: list[str], sender: str) -> Matched | None:
+def _match_signed_reference(
+    session: Session, settings: Settings, message_ids: list[str], sender: str
+) -> Matched | Rejected | None:
     """A Message-ID we wrote for the sender, newest first: as good as their reply address."""
     for message_id in reversed([m for m in message_ids if m]):
         participant_id = recipient_of(settings, message_id)
@@ -99,6 +101,11 @@ def _match_signed_reference(session: Session, settings: Settings, message_ids: l
             continue
         participant = session.get(Participant, participant_id)
         if participant is not None and participant.email == sender.lower():
+            if not participant.active:  # one who left the ticket no longer speaks in it, whatever the clue
+                return Rejected(
+                    f"{participant.email} ne participe plus au dossier {participant.ticket.reference} : message non relayé.",
+                    participant.ticket,
+                )
             return Matched(participant.ticket, participant, "public", "references")
     return None
 

@@ -37,7 +37,7 @@ _AUTOMATIC_WORDING = re.compile(
 _DATE = r"(?:\d{1,2}(?:er)?(?:[/.]\d{1,2}(?:[/.]\d{2,4})?)?(?: [a-z]{3,9}\.?)?(?: \d{4})?|[a-z]{3,9} \d{1,2}(?:st|nd|rd|th)?)"
 #: An absence with its dates, or without access to mail: a notice's core.
 _ABSENCE_WORDING = re.compile(
-    r"\b(?:je suis|nous sommes|le service est|l'accueil est|i am|i'm|we are)"
+    r"\b(?:je suis|je serai|nous sommes|nous serons|le service est|le service sera|l'accueil est|i am|i'm|i will be|we are)"
     r" (?:actuellement |absolument )?(?:absente?s?|en conges?|en vacances|en deplacement|en formation|ferme|away|out|on leave|on holiday)"
     rf"(?: du bureau)?,? (?:du|depuis le|jusqu'au|jusqu au|a partir du|until|till|from|through|du lundi|et de retour le) {_DATE}"
     r"|\b(?:le service est|nous sommes|l'accueil est) ferme du " + _DATE +

@@ -33,6 +33,7 @@ from __future__ import annotations
 import email.message
 import logging
 import re
+import unicodedata
 
 from gateway.understand.automatic import classify_automatic
 from gateway.understand.dsn import (
@@ -238,20 +239,41 @@ def _from_dsn(blocks: list[RecipientStatus], msg: email.message.Message) -> tupl
 
 
 def _from_text(msg: email.message.Message, own_domain: str) -> tuple[list[str], str, str]:
-    status = _first_status(_all_text(msg, skip_embedded=True))
+    report = _all_text(msg, skip_embedded=True)
+    status = _first_status(report)
     try:
         temporary, permanent = _flufl_failures(msg)
     except Exception:  # a detector choked on this mail: try our own cues
         temporary, permanent = [], []
+    # A delay warning says so in its subject or its text; the Mailman
+    # detectors take some of them for failures (they look for addresses).
+    # (a 4.x.x code alone is not enough: "given up after 5 days" carries one)
+    delayed = not status.startswith("5") and (
+        bool(_DELAYED.search(_fold(_subject(msg)))) or bool(_DELAY_TEXT.search(_fold(report[:4000])))
+    )
+    if delayed:
+        return (temporary or permanent or text_recipients(msg, own_domain)), "delayed", status
     if permanent:
         return permanent, "failed", status
     if temporary:
         return temporary, "delayed", status
-    action = "delayed" if status.startswith("4") or _DELAYED.search(_subject(msg)) else "failed"
+    action = "delayed" if status.startswith("4") else "failed"
     return text_recipients(msg, own_domain), action, status
 
 
-_DELAYED = re.compile(r"delay|warning|retard|differe", re.IGNORECASE)
+_DELAYED = re.compile(r"delay|warning|retard|differe|avertissement|not yet delivered|pas encore (?:ete |pu etre )?remis")
+#: What delay warnings write, folded: they are not failures.
+_DELAY_TEXT = re.compile(
+    r"this is a warning message only|you do not need to resend|no action is required|will keep trying|"
+    r"delivery attempts will continue|has not yet been delivered|"
+    r"vous n'avez pas besoin de (?:le )?renvoyer|continuera d'essayer|continuerons a essayer|"
+    r"(?:remise|distribution) (?:est |a ete )?(?:retardee|differee)|pas encore (?:ete |pu etre )?remis"
+)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
 
 
 def _subject(msg: email.message.Message) -> str:

@@ -30,6 +30,12 @@ def _header_block(raw: bytes) -> bytes:
     return raw[: match.start()] if match else raw[:MAX_HEADER_BYTES]
 
 
+def _printable(value: object) -> str:
+    """Header text without control characters (NUL included): it is shown and stored as JSON."""
+    text = "" if value is None else str(value)
+    return "".join(ch for ch in text if ch >= " " and ch != "\x7f")
+
+
 def received_hops(raw: bytes) -> list[dict[str, object]]:
     """Hops oldest first: ``{"hop", "from", "by", "with", "date_utc", "delay"}``
     (delay in seconds from the previous hop). Empty when none can be read."""
@@ -50,10 +56,10 @@ def received_hops(raw: bytes) -> list[dict[str, object]]:
         delay = hop.get("delay")
         found.append({
             "hop": hop.get("hop"),
-            "from": str(hop.get("from", ""))[:300],
-            "by": str(hop.get("by", ""))[:300],
-            "with": str(hop.get("with", ""))[:50],
-            "date_utc": hop.get("date_utc"),
+            "from": _printable(hop.get("from", ""))[:300],
+            "by": _printable(hop.get("by", ""))[:300],
+            "with": _printable(hop.get("with", ""))[:50],
+            "date_utc": _printable(hop.get("date_utc")) or None,
             "delay": float(delay) if isinstance(delay, (int, float)) else None,
         })
     return found

@@ -56,9 +56,10 @@ def html_to_text(html: str, limits: Limits | None = None) -> str:
         try:
             from inscriptis import get_text
 
-            from .html_layout import text_config
+            from .html_layout import text_config, without_source_indentation
 
-            text = get_text(bound_html(html, limits), text_config())
+            bounded = bound_html(html, limits)
+            text = without_source_indentation(bounded, get_text(bounded, text_config()))
         except Exception:  # inscriptis/lxml refusing a document: strip instead
             text = strip_tags(html)
     return tidy_text(text)

@@ -9,9 +9,10 @@ already dropped by HTML's whitespace rules. Lists here keep their bullets
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-__all__ = ["text_config"]
+__all__ = ["text_config", "without_source_indentation"]
 
 
 @lru_cache(maxsize=1)
@@ -27,3 +28,30 @@ def text_config():
             element.padding_inline = 0
             css[tag] = element
     return ParserConfig(css=css)
+
+
+_LAYOUT_TAGS = re.compile(r"<\s*(?:pre|table)\b", re.IGNORECASE)
+
+
+def without_source_indentation(html: str, text: str) -> str:
+    """The text's lines without the leading spaces the HTML source's own
+    indentation left (inscriptis keeps the whitespace of text nodes after a
+    line break); kept where layout means something (``<pre>``, tables)."""
+    if _LAYOUT_TAGS.search(html):
+        return text
+    return _lists_apart([line.lstrip(" \t") for line in text.split("\n")])
+
+
+_ITEM = re.compile(r"^(?:[*•◦-]|\d{1,3}\.) \S")
+
+
+def _lists_apart(lines: list[str]) -> str:
+    """A blank line before and after each run of list items, as around paragraphs."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        item = bool(_ITEM.match(line))
+        previous_item = i > 0 and bool(_ITEM.match(lines[i - 1]))
+        if out and out[-1].strip() and item != previous_item and line.strip():
+            out.append("")
+        out.append(line)
+    return "\n".join(out)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from .quote_lines import DELIMITER, EMBEDDED, EMPTY, classify_lines
+from .signatures import is_closing
 
 __all__ = ["shorten_quotes"]
 
@@ -41,6 +42,8 @@ def _question_of(run: list[str]) -> str | None:
         run, kinds = run[:cut], kinds[:cut]
     for line, kind in zip(reversed(run), reversed(kinds)):
         if kind not in (EMPTY, EMBEDDED):
+            if is_closing(_QUOTE_MARKS_RE.sub("", line)):
+                return None  # the quoted mail's own "Merci d'avance." / "Cordialement,": no question
             line = line.rstrip()
             return line if len(line) <= MAX_QUESTION_CHARS else line[: MAX_QUESTION_CHARS - 1].rstrip() + "…"
     return None
@@ -61,12 +64,25 @@ def shorten_quotes(text: str) -> str:
         j = i
         while j < n and (_is_quote(lines[j]) or (not lines[j].strip() and j + 1 < n and _is_quote(lines[j + 1]))):
             j += 1
-        answered = any(line.strip() for line in lines[j:])
-        question = _question_of(lines[i:j]) if answered else None
+        question = _question_of(lines[i:j]) if _answered(lines[j:]) else None
         if question is not None:
             out.append(question)
         i = j
     return _single_blank_lines(out).strip("\n")
+
+
+def _answered(rest: list[str]) -> bool:
+    """Whether an answer follows a quoted run: text that is not only the
+    reply's closing formula and signature ("Merci à vous,\nKarim")."""
+    following = []
+    for line in rest:
+        if _is_quote(line):
+            break
+        if line.strip():
+            following.append(line)
+    if not following:
+        return any(line.strip() for line in rest)
+    return not is_closing(following[0])
 
 
 def _single_blank_lines(lines: list[str]) -> str:

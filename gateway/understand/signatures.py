@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["is_notice", "split_signature"]
+__all__ = ["is_closing", "is_notice", "short_signature", "split_signature"]
 
 #: An identity block is short: more lines is text (or a pasted letter).
 MAX_SIGNATURE_LINES = 8
@@ -34,6 +34,9 @@ _CLOSING_RE = re.compile(
     r"merci (?:beaucoup|d'avance|par avance|pour (?:votre|ton) (?:aide|retour|reponse|temps)|de votre (?:aide|retour|reponse))"
     r"(?: pour (?:votre|ton) (?:aide|retour|reponse))?|"
     r"veuillez agreer.{0,120}|je vous prie d'agreer.{0,120}|dans l'attente de (?:votre|vous) .{0,60}|"
+    r"en vous remerciant.{0,80}|je vous remercie.{0,80}|avec (?:mes|nos|tous mes) remerciements.{0,40}|"
+    r"veuillez recevoir.{0,120}|je vous prie de (?:croire|recevoir|bien vouloir).{0,120}|recevez.{0,60}salutations.{0,40}|"
+    r"cdt|cdlt|cordt|slts?|bien a (?:toi|vous tous)|bises|bisous|sincerement|sinceres salutations|"
     r"best regards|kind regards|regards|thanks|thank you|un grand merci.{0,40})[ .,!]*$"
 )
 #: Confidentiality disclaimers and printing reminders, folded (no accents,
@@ -60,14 +63,26 @@ def is_notice(line: str) -> bool:
     return bool(_NOTICE_RE.search(fold(line)))
 
 
+def is_closing(line: str) -> bool:
+    """A closing formula line: "Cordialement,", "Merci d'avance", "Bien à vous"."""
+    return _is_closing(line)
+
+
 def _is_closing(line: str) -> bool:
     return len(line) <= 160 and bool(_CLOSING_RE.match(fold(line)))
+
+
+def _is_sentence(line: str) -> bool:
+    """A line of text rather than of an identity block: a question, or five
+    words or more closed by a full stop ("Je joins l'attestation de la CAF.")."""
+    stripped = line.strip()
+    return stripped.endswith("?") or (len(stripped.split()) >= 5 and stripped.endswith((".", "!", "…")))
 
 
 def _looks_like_identity(lines: list[str]) -> bool:
     non_empty = [line for line in lines if line.strip()]
     return 0 < len(non_empty) <= MAX_SIGNATURE_LINES and all(
-        len(line.strip()) <= MAX_SIGNATURE_LINE_CHARS and not line.rstrip().endswith("?") for line in non_empty
+        len(line.strip()) <= MAX_SIGNATURE_LINE_CHARS and not _is_sentence(line) for line in non_empty
     )
 
 

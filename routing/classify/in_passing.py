@@ -44,6 +44,26 @@ _NO_LONGER_INVOLVED = re.compile(
 _TOWARDS = re.compile(r"\b(?:vers|aupres d[eu]?|contacter|appeler|joindre|saisir)\s*(?:(?:la|le|l|les|de|du|des)\s*)*$")
 
 
+#: A hospital named as the place of a stay ("hospitalisé au CHU de Rouen", "opéré à
+#: l'hôpital de Lyon", "j'ai accouché à la clinique"): the story of the case,
+#: not an organisation that must act ("l'hôpital me réclame une facture" still is).
+_STAY_BEFORE = re.compile(
+    r"\b(?:hospitalise|hospitalisee|hospitalises|hospitalisees|opere|operee|soigne|soignee|soignes|accouche|accouchee|"
+    r"sejour|sejourne|operation|intervention|hospitalisation) (?:au|aux|a l|a la|dans l|dans le|en)\s*$"
+)
+_HOSPITAL_WORDS = re.compile(r"hopita|\bchu\b|\bchr\b|clinique|hospitali|urgence|centre hospitalier|maternite")
+_STAY_WORDS = frozenset({"hospitalise", "hospitalisee", "hospitalises", "hospitalisees", "hospitalisation"})
+
+
+def is_place_of_stay(norm: str, start: int, end: int) -> bool:
+    """True for a hospital given as where a stay happened, or for the stay word itself."""
+    if not _HOSPITAL_WORDS.search(norm[start:end]):
+        return False
+    if norm[start:end].strip() in _STAY_WORDS:
+        return True
+    return bool(_STAY_BEFORE.search(norm[max(0, start - 40) : start]))
+
+
 def is_concession(norm: str, start: int) -> bool:
     """True for a status given as background: "... alors que je suis au RSA"."""
     clause = norm[max(0, start - 40) : start]
@@ -53,6 +73,8 @@ def is_concession(norm: str, start: int) -> bool:
 
 def is_in_passing(norm: str, start: int, end: int, next_start: int) -> bool:
     """True for a mention that is not the request ("X m'a orientée vers vous")."""
+    if is_place_of_stay(norm, start, end):
+        return True
     before = _clause_before(norm, start)
     if _TOWARDS.search(before):
         return False  # "... m'a orientée vers la CPAM": the CPAM is where the request goes

@@ -79,3 +79,20 @@ def test_login_link_prints_a_one_time_link(run, settings):
     result = run("login-link", "x@example.fr")
     assert result.exit_code == 0 and "/connexion/lien/" in result.output
     assert run("login-link", "personne@example.fr").output.startswith("Error: Aucun compte actif")
+
+
+def test_a_port_already_taken_is_a_french_sentence(settings, database):
+    import click
+
+    from admin.server import AdminServer
+    from gateway.cli.admin import start_admin
+    from dataclasses import replace
+
+    first = AdminServer(settings, database, host="127.0.0.1", port=0).start()
+    try:
+        with pytest.raises(click.ClickException) as refused:
+            start_admin(replace(settings, admin_port=first.port), database)
+        assert f"Impossible d'ouvrir l'administration sur 127.0.0.1:{first.port}" in refused.value.message
+        assert "APLUS_ADMIN_PORT" in refused.value.message
+    finally:
+        first.stop()

@@ -41,8 +41,14 @@ def database(tmp_path):
         yield database
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test module, closed after it.
+
+    Not per session: Playwright's synchronous API keeps an asyncio loop
+    running in the main thread while it is open, and later tests that call
+    ``asyncio.run`` (the SMTP receiver's) would find it.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

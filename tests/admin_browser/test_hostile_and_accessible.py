@@ -90,12 +90,22 @@ def ordinary(database, settings):
                        attachments=[("avis.pdf", "application/pdf", b"%PDF-1.4 avis de situation")])
 
 
-def test_no_serious_or_critical_accessibility_violation_on_the_main_pages(page, ordinary):
+def test_no_serious_or_critical_accessibility_violation_on_the_main_pages(page, ordinary, database, settings):
+    from sqlalchemy import select
+
+    from admin.magic_links import create_link
+    from gateway.models import Account
+
+    with database.begin() as session:
+        link = create_link(session, settings, session.scalars(select(Account)).one())
     problems = {}
     page.goto("/connexion")
     problems["/connexion"] = axe_violations(page)
     page.goto("/connexion/lien")
     problems["/connexion/lien"] = axe_violations(page)
+    page.goto(link[len(settings.admin_base_url):])
+    problems["/connexion/lien/<jeton>"] = axe_violations(page)
+    screenshot(page, "08-lien-de-connexion")
     log_in(page)
     page.wait_for_url("**/tickets")
     for path, name in (("/tickets", None), ("/tickets?status=new&sort=ancien", None),

@@ -69,3 +69,15 @@ def test_signing_can_be_turned_off(settings):
     raw = b"From: A+ <aplus@aplus.localhost>\nSubject: x\n\nbody\n"
     assert dkim_signing.sign(replace(settings, dkim_sign=False), raw) == raw
     assert not dkim_signing.key_path(settings).exists()
+
+
+def test_processes_starting_together_agree_on_one_key(settings):
+    import threading
+
+    keys: list[bytes] = []
+    threads = [threading.Thread(target=lambda: keys.append(dkim_signing.ensure_key(settings))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and [p.name for p in dkim_signing.key_path(settings).parent.iterdir()] == ["aplus.key"]

@@ -55,7 +55,8 @@ def spool_rows(path) -> list[tuple]:
 def test_a_hung_reading_is_killed_other_mail_flows_and_sigterm_stops_at_once(tmp_path):
     port = free_port()
     env = {**os.environ, "APLUS_DATA_DIR": str(tmp_path / "var"), "APLUS_SMTP_PORT": str(port),
-           "APLUS_PROCESSORS": "1", "APLUS_UNDERSTAND_TIMEOUT_SECONDS": "3", "APLUS_RETRY_BASE_SECONDS": "1"}
+           "APLUS_PROCESSORS": "1", "APLUS_UNDERSTAND_TIMEOUT_SECONDS": "3", "APLUS_RETRY_BASE_SECONDS": "1",
+           "APLUS_ADMIN_PORT": str(free_port())}
     env.pop("APLUS_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=env, cwd=tmp_path,

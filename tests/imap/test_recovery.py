@@ -188,3 +188,20 @@ def test_the_poller_reconnects_after_a_server_restart(database, mailbox_settings
         thread.join(timeout=30)
     assert any("reconnecting" in record.getMessage() for record in caplog.records), [r.getMessage() for r in caplog.records]
     assert len(spooled(database)) == 2
+    (state,) = imap_state.states(database)
+    assert state.last_error == "" and state.last_poll_at is not None  # the outage is over
+
+
+def test_a_server_down_is_visible_in_the_mailbox_state(database, mailbox_settings, dovecot):
+    poller = poller_for(database, mailbox_settings)
+    poller.poll_once()
+    dovecot.stop()
+    stop = threading.Event()
+    thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        assert wait_until(lambda: imap_state.states(database)[0].last_error != "")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert "ConnectionRefused" in imap_state.states(database)[0].last_error

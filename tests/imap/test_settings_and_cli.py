@@ -113,6 +113,15 @@ def test_aplus_imap_with_a_wrong_password_answers_a_sentence(tmp_path, dovecot):
 
 
 @pytest.mark.slow
+def test_aplus_imap_with_a_folder_that_does_not_exist_says_so(tmp_path, dovecot):
+    result = aplus("imap", "--once", env=imap_env(tmp_path, dovecot, APLUS_IMAP_FOLDER="Réclamations"))
+
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert "le dossier « Réclamations » n'existe pas sur le serveur" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
 def test_aplus_imap_with_a_bad_setting_answers_a_sentence(tmp_path, dovecot):
     result = aplus("imap", "--once", env=imap_env(tmp_path, dovecot, APLUS_IMAP_SECURITY="ssl"))
 
@@ -122,22 +131,23 @@ def test_aplus_imap_with_a_bad_setting_answers_a_sentence(tmp_path, dovecot):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)  # aplus run starts five processes; on a loaded machine that takes a while
+@pytest.mark.timeout(420)  # aplus run starts five processes; on a loaded machine that takes a while
 def test_aplus_run_polls_the_configured_mailbox(tmp_path, dovecot):
-    env = imap_env(tmp_path, dovecot, APLUS_SMTP_PORT=str(free_port()))
+    env = imap_env(tmp_path, dovecot, APLUS_SMTP_PORT=str(free_port()), APLUS_ADMIN_PORT=str(free_port()))
     process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "run"], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    outbox = tmp_path / "var" / "outbox"
     try:
-        outbox = tmp_path / "var" / "outbox"
         dovecot.append(mail(1))
-        assert wait_until(lambda: len(list(outbox.glob("*.eml"))) >= 2, timeout=200)  # acknowledgement + an agent
-        assert wait_until(lambda: dovecot.uids("INBOX") == [] and len(dovecot.uids("Traités")) == 1, timeout=10)
+        handled = wait_until(lambda: len(list(outbox.glob("*.eml"))) >= 2, timeout=200)  # acknowledgement + an agent
+        moved = wait_until(lambda: dovecot.uids("INBOX") == [] and len(dovecot.uids("Traités")) == 1, timeout=10)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            output, _ = process.communicate(timeout=30)
+            output, _ = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # the workers too: they hold the output pipe
             output, _ = process.communicate()
+    assert handled and moved, output.decode()[-3000:]
     assert process.returncode == 0, output.decode()[-3000:]
     assert "worker imap started" in output.decode()

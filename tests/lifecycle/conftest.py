@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
 import pytest
@@ -44,6 +44,12 @@ class Sent:
         return str(self.mail["Reply-To"])
 
 
+def _from_address(raw: bytes) -> str:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    addresses = parsed["From"].addresses if parsed["From"] is not None else ()
+    return addresses[0].addr_spec if addresses else ""
+
+
 class Post:
     """Deliver mail into the gateway and read what it queued."""
 
@@ -51,10 +57,17 @@ class Post:
         self.database, self.settings = database, settings
         self.seen = 0
 
-    def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str = "") -> int:
+    def deliver(self, raw: bytes | EmailMessage, *, to: list[str] | None = None, sender: str | None = None) -> int:
+        """Spool a mail with the envelope a sending server would give it (From, To and Cc), then process."""
         if isinstance(raw, EmailMessage):
             raw = raw.as_bytes()
-        spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to or [self.settings.address])
+        headers = email.message_from_bytes(raw, policy=email.policy.default)
+        if to is None:
+            to = [a.addr_spec for field in ("To", "Cc") for a in getattr(headers[field], "addresses", ())]
+            to = [a for a in to if a.endswith("@" + self.settings.domain)] or [self.settings.address]
+        if sender is None:  # as a real MTA would: the envelope sender is the author's address (see sender_check)
+            sender = _from_address(raw)
+        spool.enqueue(self.database, raw, mail_from=sender, rcpt_tos=to)
         return drain(self.database, self.settings)
 
     def outbox(self) -> list[Sent]:
@@ -87,4 +100,5 @@ def post(database, settings):
         add_group(session, "CAF 13 encadrement", "CAF", ["13"], [("Paul", "Chef", "paul.chef@caf13.example")])
         add_group(session, "CPAM 75", "CPAM", ["75"], [("Léa", "Petit", "lea.petit@cpam75.example")],
                   mailbox="bal@cpam75.example")
-    return Post(database, settings)
+    # the France Services office whose staff forward cases: a known forwarder, so its forwards name the person
+    return Post(database, replace(settings, trusted_forwarder_domains="mairie-bapaume.example.fr"))

@@ -182,3 +182,15 @@ def test_every_notification_to_an_agent_offers_the_quick_answers(post, opened):
     link = next(line for line in text.splitlines() if line.startswith("- Dossier traité"))
     assert unquote(link).split("body=")[1].startswith("#traite")
     assert "mailto:" not in opened[MARIE].text, "the usager is offered no agent command"
+
+
+def test_an_automatic_mail_carrying_a_command_gets_no_answer(post, opened):
+    """An out-of-office that quotes "#pasmoi" (or anything) is never answered nor obeyed."""
+    raw = CLIENTS["outlook"](opened[AWA], AWA, "Awa Diallo", "#pasmoi\nJe suis absente jusqu'au 15 décembre.")
+    raw = raw.replace(b"X-Mailer:", b"Auto-Submitted: auto-replied\r\nX-Mailer:", 1) if b"\r\n" in raw else \
+        raw.replace(b"X-Mailer:", b"Auto-Submitted: auto-replied\nX-Mailer:", 1)
+    post.deliver(raw)
+    assert not post.new()
+    with post.database.begin() as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert all(p.active for p in ticket.participants)

@@ -57,6 +57,9 @@ def test_agents_get_the_persons_phone_from_her_signature(gateway):
     gateway.send(follow_up, to=[parseaddr(str(ack["Reply-To"]))[1]])
     gateway.wait_settled()
 
-    text = [r.message for r in gateway.sink.to(AWA)][-1].get_body(("plain",)).get_content()
+    # quoted-printable text arrives with CRLF line breaks, as RFC 2045 writes text on the wire
+    text = [r.message for r in gateway.sink.to(AWA)][-1].get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "J'ai envoyé mon avis d'imposition." in text
-    assert text.index("Merci d'avance") < text.index("Marie Durand\n06 12 34 56 78")
+    lines = [line.strip() for line in text.splitlines()]
+    name = lines.index("Marie Durand")  # the signature's first line, after the closing formula
+    assert lines.index("Merci d'avance") < name and lines[name + 1] == "06 12 34 56 78"

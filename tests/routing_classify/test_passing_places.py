@@ -39,3 +39,10 @@ def test_an_organisation_that_answered_is_context_not_invited():
 def test_an_implied_organisation_is_invited():
     decision = classify("Bonjour, je voudrais demander l'AAH, j'habite à Pau.")
     assert {"MDPH", "CAF"} <= {o.code for o in decision.organisations}
+
+
+def test_a_hospital_as_the_place_of_a_stay_is_context_but_one_that_acts_is_invited():
+    stay = classify("J'habite à Reims, mon mari est hospitalisé au CHU de Reims et la CPAM ne rembourse pas son transport.")
+    assert {o.code for o in stay.organisations} == {"CPAM"}
+    acts = classify("Bonjour, l'hôpital d'Amiens m'envoie une facture que la mutuelle devait payer. J'habite à Amiens.")
+    assert "HOPITAL" in {o.code for o in acts.organisations}

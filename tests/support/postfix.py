@@ -61,7 +61,6 @@ relayhost = [127.0.0.1]:{sink_port}
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
-lmtp_connection_cache_on_demand = no
 """
 
 BASE_MASTER_CF = """\
