@@ -79,3 +79,7 @@ FLOW_ROUTES += [
     Route("POST", "/annuaire/import/appliquer", admins_only(302)),
     Route("GET", "/annuaire/export.csv", admins_only()),
 ]
+
+FLOW_ROUTES += [  # w/bounds' signed links: the token is the permission, whoever asks; a bad one looks absent
+    Route("GET", "/pieces-jointes/jeton-inconnu", everyone(404), rule="/pieces-jointes/<token>"),
+]
