@@ -88,15 +88,20 @@ def quarantine() -> None:
 @quarantine.command("list")
 @click.pass_context
 def quarantine_list(ctx: click.Context) -> None:
+    list_set_aside(ctx, "quarantined", "en quarantaine")
+
+
+def list_set_aside(ctx: click.Context, state: str, label: str) -> None:
+    """One line per inbound mail in ``state`` (quarantined, review): id, date, who claims to write, why."""
     from sqlalchemy import select
 
     from gateway.models import InboundMail
 
     with existing_database(ctx).begin() as session:
-        rows = session.scalars(select(InboundMail).where(InboundMail.state == "quarantined").order_by(InboundMail.id)).all()
+        rows = session.scalars(select(InboundMail).where(InboundMail.state == state).order_by(InboundMail.id)).all()
         for row in rows:
-            click.echo(f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.mail_from}\t{row.error}")
-        click.echo(f"{len(rows)} message(s) en quarantaine.")
+            click.echo(f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.claimed_sender or row.mail_from}\t{row.error}")
+        click.echo(f"{len(rows)} message(s) {label}.")
 
 
 @quarantine.command("show")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import click
 
-from gateway.cli.app import _database, main
+from gateway.cli.app import main
+from gateway.cli.looking import list_set_aside
 from gateway.cli.mailflow import _acting, console_actor
 
 
@@ -21,15 +22,7 @@ def review() -> None:
 @click.pass_context
 def review_list(ctx: click.Context) -> None:
     """Liste les messages à vérifier, avec la raison."""
-    from sqlalchemy import select
-
-    from gateway.models import InboundMail
-
-    with _database(ctx).begin() as session:
-        rows = session.scalars(select(InboundMail).where(InboundMail.state == "review").order_by(InboundMail.id)).all()
-        for row in rows:
-            click.echo(f"{row.id}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.claimed_sender or row.mail_from}\t{row.error}")
-        click.echo(f"{len(rows)} message(s) à vérifier.")
+    list_set_aside(ctx, "review", "à vérifier")
 
 
 @review.command("release")
