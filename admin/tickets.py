@@ -17,6 +17,7 @@ from gateway.models import (
 )
 from gateway.storage import attachment_store
 from admin import audit_log, context
+from admin.journal import ACTION_LABELS
 from admin.security import current_account, login_required, role_required, visible_tickets
 from admin.ticket_list import AGES, PAGE_SIZE, SORTS, STATUSES, Filters, apply_filters, count, sorted_page
 from admin.ticket_view import delivery_state, marked_text, read_routing
@@ -83,7 +84,7 @@ def show_ticket(reference: str):
         request_message=request_message,
         request_text=marked_text((request_message.trimmed or request_message.text)[:FOLD_AT], routing.evidence)
         if request_message is not None else None,
-        fold_at=FOLD_AT,
+        fold_at=FOLD_AT, action_labels=ACTION_LABELS,
         delivery={p.id: delivery_state(p, last_outbound.get(p.id)) for p in ticket.participants},
         events=session.scalars(select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)).all(),

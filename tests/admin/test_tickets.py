@@ -77,4 +77,4 @@ def test_the_ticket_page_shows_thread_participants_evidence_and_is_audited(clien
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "ticket.viewed")).one()
         assert event.ticket_id == marseille.id and event.actor == f"admin:{account.email}"
         assert event.details["client_address"] == "127.0.0.1"
-    assert "ticket.viewed" in client.get(f"/tickets/{marseille.reference}").get_data(as_text=True)
+    assert "dossier consulté" in client.get(f"/tickets/{marseille.reference}").get_data(as_text=True)
